@@ -1,0 +1,230 @@
+"""Talent agents: residents who choose where to live and work.
+
+One :class:`TalentAgent` stands for ``persons_per_agent`` residents. Their state lives in
+:class:`TalentArrays` (one entry per agent) that the agent objects index into, so that the
+yearly decisions of 10^5-10^6 agents are made in bulk with numpy: the location choice is a
+multinomial logit whose probabilities depend only on (current city, hukou city, skill), so they
+are computed once per group and each reconsidering agent draws from its group's distribution.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import mesa
+import numpy as np
+
+#: Rows of the choice table processed at once (bounds the temporary memory of a draw).
+_DRAW_CHUNK = 1 << 16
+
+
+@dataclass
+class TalentArrays:
+    """State of all talent agents, one entry per agent (the agent's ``index``).
+
+    Attributes:
+        city: Index of the current city.
+        hukou: Index of the hukou (registration) city; ``n_cities`` means outside the 41 cities.
+        high_skill: Whether the agent is high-skill (tertiary educated).
+        years_in_city: Years since the agent last moved.
+    """
+
+    city: np.ndarray
+    hukou: np.ndarray
+    high_skill: np.ndarray
+    years_in_city: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.city)
+
+
+class TalentAgent(mesa.Agent):
+    """``persons_per_agent`` residents who share a current city, hukou city and skill.
+
+    The agent's state is read from the model's :class:`TalentArrays`; its yearly decisions
+    (relocation, hukou conversion) are taken for all agents at once by the model through
+    :func:`choose_locations` and :func:`convert_hukou`.
+
+    Args:
+        model: The model the agent belongs to (it holds ``model.talent``).
+        index: The agent's position in the talent arrays.
+    """
+
+    def __init__(self, model: mesa.Model, index: int) -> None:
+        super().__init__(model)
+        self.index = index
+
+    @property
+    def city(self) -> int:
+        """Index of the city the agent lives in."""
+        return int(self.model.talent.city[self.index])
+
+    @property
+    def hukou(self) -> int:
+        """Index of the agent's hukou city (``n_cities``: outside the YRD)."""
+        return int(self.model.talent.hukou[self.index])
+
+    @property
+    def high_skill(self) -> bool:
+        """Whether the agent is high-skill."""
+        return bool(self.model.talent.high_skill[self.index])
+
+    @property
+    def years_in_city(self) -> int:
+        """Years since the agent last moved."""
+        return int(self.model.talent.years_in_city[self.index])
+
+    @property
+    def has_local_hukou(self) -> bool:
+        """Whether the agent holds the hukou of the city it lives in."""
+        return self.city == self.hukou
+
+
+def location_utilities(
+    destination_utility: np.ndarray,
+    non_hukou_penalty: np.ndarray,
+    moving_cost: np.ndarray,
+    home_bias: float,
+    flexible_talent: bool,
+) -> np.ndarray:
+    """Utility of every destination for every (origin, hukou, skill) group.
+
+    ``U[o, h, s, d] = destination_utility[s, d] + home_bias [d == h]
+    - non_hukou_penalty[d] [d != h, unless s is high skill, h in the YRD and flexible_talent]
+    - moving_cost[o, d]``.
+
+    Args:
+        destination_utility: ``(2, n)`` utility of living in each city by skill (0 other,
+            1 high): weighted log real wage, opportunity mass and amenity.
+        non_hukou_penalty: ``(n,)`` settlement barrier plus lost public services of each city
+            for a resident without its hukou.
+        moving_cost: ``(n, n)`` cost of moving from origin to destination (zero diagonal).
+        home_bias: Utility of living in one's hukou city.
+        flexible_talent: Exempt high-skill talent with a YRD hukou from the penalty.
+
+    Returns:
+        Array of shape ``(n, n + 1, 2, n)``: origin, hukou (``n`` = outside), skill,
+        destination.
+
+    References:
+        Tombe & Zhu (2019), AER 109(5): location choice with migration costs and hukou.
+    """
+    n = moving_cost.shape[0]
+    hukou_is_dest = np.zeros((n + 1, n), dtype=bool)
+    hukou_is_dest[np.arange(n), np.arange(n)] = True
+    penalty = np.where(hukou_is_dest, 0.0, non_hukou_penalty[None, :])  # (h, d)
+    penalty_by_skill = np.repeat(penalty[:, None, :], 2, axis=1)  # (h, s, d)
+    if flexible_talent:
+        penalty_by_skill[:n, 1, :] = 0.0
+    home = np.where(hukou_is_dest, home_bias, 0.0)  # (h, d)
+    per_group = destination_utility[None, :, :] + home[:, None, :] - penalty_by_skill  # (h,s,d)
+    return per_group[None, :, :, :] - moving_cost[:, None, None, :]
+
+
+def choice_probabilities(utilities: np.ndarray) -> np.ndarray:
+    """Multinomial-logit probabilities over the last axis (numerically stable)."""
+    shifted = utilities - utilities.max(axis=-1, keepdims=True)
+    weights = np.exp(shifted)
+    return weights / weights.sum(axis=-1, keepdims=True)
+
+
+def draw_categories(
+    rng: np.random.Generator, cumulative: np.ndarray, rows: np.ndarray
+) -> np.ndarray:
+    """Draw one category per entry of ``rows`` from the cumulative distributions of a table.
+
+    Args:
+        rng: The model's random generator.
+        cumulative: ``(groups, k)`` cumulative probabilities, each row ending at 1.
+        rows: Group index of each draw.
+
+    Returns:
+        The drawn category (``0..k-1``) of each draw.
+    """
+    k = cumulative.shape[1]
+    uniform = rng.random(len(rows))
+    out = np.empty(len(rows), dtype=np.int64)
+    for start in range(0, len(rows), _DRAW_CHUNK):
+        stop = start + _DRAW_CHUNK
+        table = cumulative[rows[start:stop]]
+        out[start:stop] = (table < uniform[start:stop, None]).sum(axis=1)
+    return np.minimum(out, k - 1)
+
+
+def group_index(talent: TalentArrays, n_cities: int) -> np.ndarray:
+    """Flat (origin, hukou, skill) group of each agent, as rows of the choice table."""
+    origin = talent.city.astype(np.int64)
+    return (origin * (n_cities + 1) + talent.hukou) * 2 + talent.high_skill
+
+
+def group_counts(talent: TalentArrays, n_cities: int) -> np.ndarray:
+    """Agents in each (origin, hukou, skill) group, shape ``(n, n + 1, 2)``."""
+    size = n_cities * (n_cities + 1) * 2
+    counts = np.bincount(group_index(talent, n_cities), minlength=size)
+    return counts.reshape(n_cities, n_cities + 1, 2)
+
+
+def expected_population(
+    counts: np.ndarray, probabilities: np.ndarray, reconsider_share: float
+) -> np.ndarray:
+    """Expected agents per city after one round of location choice.
+
+    Args:
+        counts: ``(n, n + 1, 2)`` agents by origin, hukou, skill.
+        probabilities: ``(n, n + 1, 2, n)`` choice probabilities.
+        reconsider_share: Share of agents that reconsider.
+    """
+    staying = counts.sum(axis=(1, 2))
+    choosing = np.einsum("ohs,ohsd->d", counts, probabilities)
+    return (1 - reconsider_share) * staying + reconsider_share * choosing
+
+
+def choose_locations(
+    rng: np.random.Generator,
+    talent: TalentArrays,
+    probabilities: np.ndarray,
+    reconsider_share: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Let a share of talent reconsider and draw their new cities; update the arrays.
+
+    Args:
+        rng: The model's random generator.
+        talent: The talent arrays (updated in place).
+        probabilities: ``(n, n + 1, 2, n)`` choice probabilities by origin, hukou, skill.
+        reconsider_share: Probability that an agent reconsiders this year.
+
+    Returns:
+        ``(origins, destinations)`` of the agents that moved.
+    """
+    n = probabilities.shape[0]
+    reconsider = np.flatnonzero(rng.random(len(talent)) < reconsider_share)
+    origin = talent.city[reconsider].astype(np.int64)
+    group = (origin * (n + 1) + talent.hukou[reconsider]) * 2 + talent.high_skill[reconsider]
+    cumulative = np.cumsum(probabilities.reshape(-1, n), axis=1)
+    destination = draw_categories(rng, cumulative, group)
+    moved = destination != origin
+    movers = reconsider[moved]
+    talent.years_in_city += 1
+    talent.city[movers] = destination[moved]
+    talent.years_in_city[movers] = 0
+    return origin[moved], destination[moved]
+
+
+def convert_hukou(
+    rng: np.random.Generator, talent: TalentArrays, conversion_rate: np.ndarray
+) -> int:
+    """Residents without local hukou obtain it at their city's yearly rate.
+
+    Args:
+        rng: The model's random generator.
+        talent: The talent arrays (updated in place).
+        conversion_rate: ``(n,)`` yearly conversion probability by city.
+
+    Returns:
+        Number of agents converted.
+    """
+    candidates = np.flatnonzero(talent.hukou != talent.city)
+    cities = talent.city[candidates]
+    converted = candidates[rng.random(len(candidates)) < conversion_rate[cities]]
+    talent.hukou[converted] = talent.city[converted]
+    return len(converted)

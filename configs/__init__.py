@@ -1,0 +1,1 @@
+"""Hydra configuration of yrdsim (YAML files; a package so that it installs with the code)."""

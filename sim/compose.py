@@ -1,0 +1,48 @@
+"""Compose the Hydra configuration in-process (the boundary between Hydra and the core).
+
+This is the only module besides the CLI that imports Hydra; the simulation core takes the
+validated :class:`sim.config.SimConfig` it returns.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from hydra import compose, initialize_config_dir
+from hydra.errors import HydraException
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from sim.config import ConfigError, SimConfig, validate_config
+
+CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
+
+
+def to_plain(config: DictConfig) -> dict[str, Any]:
+    """Resolve interpolations and drop Hydra's own node: plain data for validation."""
+    plain = OmegaConf.to_container(config, resolve=True, throw_on_missing=True)
+    assert isinstance(plain, dict)
+    plain.pop("hydra", None)
+    return plain
+
+
+def load_config(overrides: list[str] | None = None) -> SimConfig:
+    """Compose ``configs/config.yaml`` with Hydra overrides and validate it.
+
+    Args:
+        overrides: Hydra overrides as on the command line, e.g.
+            ``["scenario=integrated", "seed=3", "scenario.vouchers.subsidy_rate=0.6"]``.
+
+    Returns:
+        The validated configuration (the same one ``yrdsim`` runs with these overrides).
+
+    Raises:
+        ConfigError: The overrides do not compose or the result does not validate.
+    """
+    try:
+        with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+            composed = compose(config_name="config", overrides=list(overrides or []))
+        return validate_config(to_plain(composed))
+    except (HydraException, OmegaConfBaseException) as exc:
+        raise ConfigError(str(exc)) from None

@@ -1,0 +1,442 @@
+"""Load and validate the regional data the model starts from.
+
+The bundled data (``sim/data/``, copied from the project's shared data with its attribution in
+``sim/data/SOURCES.md``) hold the 41 Yangtze River Delta cities: census populations, centre
+coordinates, 2020 boundaries, GDP, universities, the inter-city transport links with their
+opening years and the State Council 2014 city-size classes. A user may point the model at a
+folder of their own with the same files and columns; every file is checked on loading and a
+problem is reported as a :class:`DataError` naming the file, row and column.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy.spatial import cKDTree
+
+BUNDLED_DATA_DIR = Path(__file__).resolve().parent / "data"
+
+#: City-size classes of the State Council 2014 standard (国发〔2014〕51号), as used by the levers.
+SIZE_CLASSES: tuple[str, ...] = (
+    "megacity",
+    "super_large",
+    "large_1",
+    "large_2",
+    "medium",
+    "small",
+)
+
+#: How the ``city_size_class_2020`` strings of ``cities.csv`` map onto :data:`SIZE_CLASSES`
+#: (checked in this order: "large II" before "large I").
+_SIZE_CLASS_PREFIXES: tuple[tuple[str, str], ...] = (
+    ("megacity", "megacity"),
+    ("super-large", "super_large"),
+    ("large II", "large_2"),
+    ("large I", "large_1"),
+    ("medium", "medium"),
+    ("small", "small"),
+)
+
+#: Provincial capitals (Shanghai is a province-level city and its own capital).
+PROVINCIAL_CAPITALS: dict[str, str] = {
+    "Shanghai": "shanghai",
+    "Jiangsu": "nanjing",
+    "Zhejiang": "hangzhou",
+    "Anhui": "hefei",
+}
+
+PROVINCES: tuple[str, ...] = tuple(PROVINCIAL_CAPITALS)
+
+#: Census years for which ``cities.csv`` holds resident populations (on 2020 boundaries).
+CENSUS_YEARS: tuple[int, ...] = (2010, 2020)
+
+#: Two boundary vertices of different cities closer than this are taken as a shared border.
+#: The bundled boundaries are simplified to about 1 km, so shared borders do not coincide exactly.
+NEIGHBOUR_TOLERANCE_KM = 3.0
+
+EARTH_RADIUS_KM = 6371.0
+
+
+class DataError(ValueError):
+    """A data file is missing, malformed or inconsistent."""
+
+
+@dataclass(frozen=True)
+class RegionData:
+    """The validated input data, one row per city in a fixed order.
+
+    Attributes:
+        cities: One row per city (index 0..n-1 is the city index used everywhere in the
+            model). Columns: ``id, name_en, name_zh, province, lat, lon, pop_2010, pop_2020,
+            size_class, area_km2, gdp_2020_cny, central_area, n_heis, working_age_share,
+            is_capital``.
+        links: One row per transport link: ``link_id, from_id, to_id, via_ids`` (a tuple of
+            city ids), ``name_en, mode, status, year_open`` (nullable integer: the year an
+            existing link opened; empty for planned links, whose year a scenario sets),
+            ``length_km, design_speed_kmh, time_after_min`` (floats, NaN where unknown).
+        neighbours: Pairs ``(i, j)``, ``i < j``, of city indices that share a boundary.
+        boundaries: The GeoJSON FeatureCollection of city boundaries (lon/lat degrees).
+        source_dir: The folder the data were read from.
+    """
+
+    cities: pd.DataFrame
+    links: pd.DataFrame
+    neighbours: tuple[tuple[int, int], ...]
+    boundaries: dict
+    source_dir: Path
+    city_index: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def n_cities(self) -> int:
+        """Number of cities."""
+        return len(self.cities)
+
+    @property
+    def city_ids(self) -> list[str]:
+        """City ids in index order."""
+        return list(self.cities["id"])
+
+    def census_population(self, year: int) -> np.ndarray:
+        """Resident population (persons) of each city in a census year (2010 or 2020)."""
+        if year not in CENSUS_YEARS:
+            raise DataError(f"no census population for {year}; census years are {CENSUS_YEARS}")
+        return self.cities[f"pop_{year}"].to_numpy(dtype=np.int64)
+
+
+def _read_csv(path: Path, required: list[str]) -> pd.DataFrame:
+    if not path.is_file():
+        raise DataError(f"{path}: file not found (the data folder must hold it)")
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise DataError(f"{path}: cannot be read as CSV ({exc})") from exc
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise DataError(
+            f"{path.name}: missing column(s) {', '.join(repr(c) for c in missing)}; "
+            f"required columns are {', '.join(required)}"
+        )
+    return frame
+
+
+def _numbers(
+    frame: pd.DataFrame,
+    column: str,
+    file: str,
+    *,
+    required: bool = True,
+    minimum: float | None = None,
+    integer: bool = False,
+) -> np.ndarray:
+    """Parse a column of numbers, naming the file, row and column of the first bad value."""
+    values = np.full(len(frame), np.nan)
+    for row, text in enumerate(frame[column]):
+        text = text.strip()
+        line = row + 2  # header is line 1
+        if text == "":
+            if required:
+                raise DataError(f"{file}: row {line}, column '{column}': value is missing")
+            continue
+        try:
+            value = float(text)
+        except ValueError:
+            raise DataError(
+                f"{file}: row {line}, column '{column}': {text!r} is not a number"
+            ) from None
+        if not math.isfinite(value):
+            raise DataError(f"{file}: row {line}, column '{column}': {text!r} is not finite")
+        if integer and value != int(value):
+            raise DataError(
+                f"{file}: row {line}, column '{column}': {text!r} is not a whole number"
+            )
+        if minimum is not None and value < minimum:
+            raise DataError(
+                f"{file}: row {line}, column '{column}': {text!r} is below the minimum {minimum:g}"
+            )
+        values[row] = value
+    return values
+
+
+def _size_class(text: str, line: int) -> str:
+    for prefix, key in _SIZE_CLASS_PREFIXES:
+        if text.startswith(prefix):
+            return key
+    raise DataError(
+        f"cities.csv: row {line}, column 'city_size_class_2020': {text!r} is not a known class; "
+        "expected one starting with megacity, super-large, large I, large II, medium or small"
+    )
+
+
+def _load_cities(directory: Path) -> pd.DataFrame:
+    required = [
+        "id",
+        "name_zh",
+        "name_en",
+        "province",
+        "lat",
+        "lon",
+        "pop_2010_persons",
+        "pop_2020_persons",
+        "city_size_class_2020",
+        "area_km2",
+        "area_km2_polygon",
+        "central_area",
+    ]
+    raw = _read_csv(directory / "cities.csv", required)
+    file = "cities.csv"
+    ids = raw["id"].str.strip()
+    for row, city_id in enumerate(ids):
+        if city_id == "":
+            raise DataError(f"{file}: row {row + 2}, column 'id': value is missing")
+    duplicated = ids[ids.duplicated()].unique().tolist()
+    if duplicated:
+        rows = [int(i) + 2 for i in np.flatnonzero(ids.isin(duplicated))]
+        raise DataError(f"{file}: duplicate city id(s) {duplicated} in rows {rows}")
+    for row, province in enumerate(raw["province"]):
+        if province not in PROVINCIAL_CAPITALS:
+            raise DataError(
+                f"{file}: row {row + 2}, column 'province': {province!r} is not one of "
+                f"{', '.join(PROVINCES)}"
+            )
+    area = _numbers(raw, "area_km2", file, required=False, minimum=0)
+    area_polygon = _numbers(raw, "area_km2_polygon", file, minimum=0)
+    cities = pd.DataFrame(
+        {
+            "id": ids,
+            "name_en": raw["name_en"],
+            "name_zh": raw["name_zh"],
+            "province": raw["province"],
+            "lat": _numbers(raw, "lat", file, minimum=-90),
+            "lon": _numbers(raw, "lon", file, minimum=-180),
+            "pop_2010": _numbers(raw, "pop_2010_persons", file, minimum=0, integer=True),
+            "pop_2020": _numbers(raw, "pop_2020_persons", file, minimum=0, integer=True),
+            "size_class": [
+                _size_class(t, row + 2) for row, t in enumerate(raw["city_size_class_2020"])
+            ],
+            # Coastal polygons include sea; the official land area is preferred where known.
+            "area_km2": np.where(np.isnan(area), area_polygon, area),
+            "central_area": _numbers(raw, "central_area", file, integer=True) == 1,
+        }
+    )
+    for year in CENSUS_YEARS:
+        cities[f"pop_{year}"] = cities[f"pop_{year}"].astype(np.int64)
+    cities["is_capital"] = [
+        PROVINCIAL_CAPITALS[p] == c for p, c in zip(cities["province"], cities["id"], strict=True)
+    ]
+    capitals = set(PROVINCIAL_CAPITALS.values())
+    missing_capitals = sorted(capitals - set(cities["id"]))
+    if missing_capitals:
+        raise DataError(f"{file}: provincial capital(s) {missing_capitals} missing from 'id'")
+    return cities
+
+
+def _attach_economy(cities: pd.DataFrame, directory: Path) -> pd.DataFrame:
+    file = "city_economy.csv"
+    raw = _read_csv(directory / file, ["id", "gdp_2020_filled_100m_cny", "n_regular_heis"])
+    by_id = raw.set_index("id")
+    unknown = sorted(set(raw["id"]) - set(cities["id"]))
+    if unknown:
+        raise DataError(f"{file}: unknown city id(s) {unknown}; ids must match cities.csv")
+    missing = [c for c in cities["id"] if c not in by_id.index]
+    if missing:
+        raise DataError(f"{file}: no row for city id(s) {missing}")
+    raw = by_id.loc[cities["id"]].reset_index()
+    gdp = _numbers(raw, "gdp_2020_filled_100m_cny", file, minimum=0)
+    cities = cities.copy()
+    cities["gdp_2020_cny"] = gdp * 1e8
+    cities["n_heis"] = _numbers(raw, "n_regular_heis", file, minimum=0, integer=True)
+    return cities
+
+
+def _attach_demography(cities: pd.DataFrame, directory: Path) -> pd.DataFrame:
+    file = "city_demography.csv"
+    raw = _read_csv(directory / file, ["id", "age_15_59_2020"])
+    by_id = raw.set_index("id")
+    missing = [c for c in cities["id"] if c not in by_id.index]
+    if missing:
+        raise DataError(f"{file}: no row for city id(s) {missing}")
+    raw = by_id.loc[cities["id"]].reset_index()
+    share = _numbers(raw, "age_15_59_2020", file, minimum=0) / 100.0
+    if np.any(share > 1):
+        row = int(np.argmax(share > 1)) + 2
+        raise DataError(f"{file}: row {row}, column 'age_15_59_2020': above 100 %")
+    cities = cities.copy()
+    cities["working_age_share"] = share
+    return cities
+
+
+def _load_links(directory: Path, city_ids: set[str]) -> pd.DataFrame:
+    file = "transport_links.csv"
+    required = [
+        "link_id",
+        "from_id",
+        "to_id",
+        "via_ids",
+        "name_en",
+        "mode",
+        "status",
+        "year_open",
+        "length_km",
+        "design_speed_kmh",
+        "time_after_min",
+    ]
+    raw = _read_csv(directory / file, required)
+    duplicated = raw["link_id"][raw["link_id"].duplicated()].unique().tolist()
+    if duplicated:
+        raise DataError(f"{file}: duplicate link id(s) {duplicated}")
+    via: list[tuple[str, ...]] = []
+    for row, record in raw.iterrows():
+        line = int(row) + 2
+        stops = [s.strip() for s in record["via_ids"].split(";") if s.strip()]
+        for column, values in (
+            ("from_id", [record["from_id"]]),
+            ("to_id", [record["to_id"]]),
+            ("via_ids", stops),
+        ):
+            for city in values:
+                if city not in city_ids:
+                    raise DataError(
+                        f"{file}: row {line}, column '{column}': {city!r} is not a city id in "
+                        "cities.csv"
+                    )
+        if record["from_id"] == record["to_id"]:
+            raise DataError(f"{file}: row {line}: a link cannot start and end in the same city")
+        via.append(tuple(stops))
+    year = _numbers(raw, "year_open", file, required=False, minimum=1800, integer=True)
+    existing = (raw["status"] == "existing").to_numpy()
+    no_year = existing & np.isnan(year)
+    if no_year.any():
+        line = int(np.argmax(no_year)) + 2
+        raise DataError(
+            f"{file}: row {line}, column 'year_open': an existing link needs its opening year"
+        )
+    links = pd.DataFrame(
+        {
+            "link_id": raw["link_id"],
+            "from_id": raw["from_id"],
+            "to_id": raw["to_id"],
+            "via_ids": via,
+            "name_en": raw["name_en"],
+            "mode": raw["mode"],
+            "status": raw["status"],
+            "year_open": pd.array([None if np.isnan(y) else int(y) for y in year], dtype="Int64"),
+            "length_km": _numbers(raw, "length_km", file, required=False, minimum=0),
+            "design_speed_kmh": _numbers(raw, "design_speed_kmh", file, required=False, minimum=1),
+            "time_after_min": _numbers(raw, "time_after_min", file, required=False, minimum=1),
+        }
+    )
+    return links
+
+
+def _load_boundaries(directory: Path, city_ids: list[str]) -> dict:
+    path = directory / "yrd_cities.geojson"
+    if not path.is_file():
+        raise DataError(f"{path}: file not found (the data folder must hold it)")
+    try:
+        collection = json.loads(path.read_text(encoding="utf-8"))
+        features = collection["features"]
+    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise DataError(f"yrd_cities.geojson: not a GeoJSON FeatureCollection ({exc})") from exc
+    found = []
+    for number, feature in enumerate(features):
+        city = feature.get("properties", {}).get("id")
+        geometry = feature.get("geometry") or {}
+        if geometry.get("type") not in ("Polygon", "MultiPolygon"):
+            raise DataError(
+                f"yrd_cities.geojson: feature {number} ({city!r}): geometry must be Polygon or "
+                "MultiPolygon"
+            )
+        found.append(city)
+    missing = sorted(set(city_ids) - set(found))
+    unknown = sorted(set(found) - set(city_ids))
+    if missing or unknown:
+        raise DataError(
+            "yrd_cities.geojson: feature ids must match cities.csv; "
+            f"missing {missing}, unknown {unknown}"
+        )
+    return collection
+
+
+def polygon_rings(geometry: dict) -> list[np.ndarray]:
+    """Outer rings of a Polygon/MultiPolygon as arrays of (lon, lat) rows."""
+    if geometry["type"] == "Polygon":
+        return [np.asarray(geometry["coordinates"][0], dtype=float)]
+    return [np.asarray(polygon[0], dtype=float) for polygon in geometry["coordinates"]]
+
+
+def great_circle_km(lat1, lon1, lat2, lon2):  # noqa: ANN001, ANN201 - numpy broadcasting
+    """Great-circle distance in km (haversine), broadcasting over numpy arrays."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dlat = p2 - p1
+    dlon = np.radians(lon2) - np.radians(lon1)
+    a = np.sin(dlat / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlon / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def find_neighbours(
+    boundaries: dict, city_ids: list[str], tolerance_km: float = NEIGHBOUR_TOLERANCE_KM
+) -> tuple[tuple[int, int], ...]:
+    """City pairs whose boundaries come within ``tolerance_km`` of each other.
+
+    Vertices are projected to a local equirectangular plane (km) and paired with a k-d tree.
+    """
+    index = {c: i for i, c in enumerate(city_ids)}
+    points, owners = [], []
+    for feature in boundaries["features"]:
+        owner = index[feature["properties"]["id"]]
+        for ring in polygon_rings(feature["geometry"]):
+            points.append(ring)
+            owners.append(np.full(len(ring), owner))
+    xy = np.concatenate(points)
+    owner_of = np.concatenate(owners)
+    lat0 = np.radians(xy[:, 1].mean())
+    km = (
+        np.column_stack((np.radians(xy[:, 0]) * np.cos(lat0), np.radians(xy[:, 1])))
+        * EARTH_RADIUS_KM
+    )
+    pairs = cKDTree(km).query_pairs(tolerance_km, output_type="ndarray")
+    a, b = owner_of[pairs[:, 0]], owner_of[pairs[:, 1]]
+    different = a != b
+    unique = {
+        (int(min(i, j)), int(max(i, j))) for i, j in zip(a[different], b[different], strict=True)
+    }
+    return tuple(sorted(unique))
+
+
+def load_region_data(data_dir: str | Path | None = None) -> RegionData:
+    """Read and validate the data folder (the bundled data when ``data_dir`` is None).
+
+    Args:
+        data_dir: Folder holding ``cities.csv``, ``city_economy.csv``, ``city_demography.csv``,
+            ``transport_links.csv`` and ``yrd_cities.geojson``.
+
+    Returns:
+        The validated :class:`RegionData`.
+
+    Raises:
+        DataError: A file is missing or a value is malformed; the message names the file, the
+            row and the column.
+    """
+    directory = BUNDLED_DATA_DIR if data_dir is None else Path(data_dir)
+    if not directory.is_dir():
+        raise DataError(f"data_dir {str(directory)!r} is not a folder")
+    cities = _load_cities(directory)
+    cities = _attach_economy(cities, directory)
+    cities = _attach_demography(cities, directory)
+    ids = list(cities["id"])
+    links = _load_links(directory, set(ids))
+    boundaries = _load_boundaries(directory, ids)
+    neighbours = find_neighbours(boundaries, ids)
+    return RegionData(
+        cities=cities,
+        links=links,
+        neighbours=neighbours,
+        boundaries=boundaries,
+        source_dir=directory,
+        city_index={c: i for i, c in enumerate(ids)},
+    )

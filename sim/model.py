@@ -1,0 +1,613 @@
+"""The YRD integration model: cities, firms and talent on the real network of 41 cities.
+
+One step is one year, in this order (see ``docs/ODD.md``, Process overview):
+
+1. **Transport**: open the links whose year has come; recompute travel times if the set of open
+   links changed; update market and knowledge access.
+2. **Firms**: produce; spend on R&D; apply for vouchers and buy R&D services; innovate; exit,
+   enter and relocate.
+3. **Cities**: clear labour markets (wages by skill), update housing cost, GDP and R&D-service
+   capacity; reset voucher budgets.
+4. **Talent**: a share reconsiders location (multinomial logit); non-hukou residents gain local
+   hukou at their city's rate.
+5. **Record** the year's indicators.
+
+The start year is recorded before any step, as the initial (census) state.
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from agents.city import (
+    CityAgent,
+    CityState,
+    access_index,
+    housing_cost_index,
+    wage_per_efficiency_unit,
+)
+from agents.firm import (
+    FirmAgent,
+    allocate_labour,
+    exit_probability,
+    grant_vouchers,
+    provider_probabilities,
+)
+from agents.talent import (
+    TalentAgent,
+    choice_probabilities,
+    choose_locations,
+    convert_hukou,
+    draw_categories,
+    expected_population,
+    group_counts,
+    location_utilities,
+)
+from sim import indicators
+from sim.config import SimConfig, check_against_data
+from sim.data import CENSUS_YEARS, PROVINCIAL_CAPITALS, RegionData, load_region_data
+from sim.initial_state import draw_firms, initial_firms, initial_talent
+from sim.network import TransportNetwork
+from sim.recording import Recorder
+
+
+def within_group_quantile(values: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray:
+    """Rank of each value within its group as a fraction in [0, 1) (ties broken by position)."""
+    order = np.lexsort((values, groups))
+    counts = np.bincount(groups, minlength=n_groups)
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    rank = np.empty(len(values))
+    rank[order] = np.arange(len(values)) - starts[groups[order]]
+    return rank / np.maximum(counts[groups], 1)
+
+
+class YRDModel(mesa.Model):
+    """Agent-based model of regional integration in the Yangtze River Delta.
+
+    Args:
+        config: A validated run configuration (levers, parameters, horizon, scale, seed).
+        data: The region's data; loaded from ``config.data_dir`` when omitted.
+
+    Attributes:
+        year: The year of the state the model holds (the last recorded year).
+        cities: City state arrays (:class:`agents.city.CityState`).
+        firms: Firm state arrays (:class:`agents.firm.FirmArrays`).
+        talent: Talent state arrays (:class:`agents.talent.TalentArrays`).
+        travel_minutes: Current travel-time matrix (minutes).
+        recorder: The yearly records.
+    """
+
+    def __init__(self, config: SimConfig, data: RegionData | None = None) -> None:
+        super().__init__(rng=config.seed)
+        self.config = config
+        self.data = data if data is not None else load_region_data(config.data_dir)
+        check_against_data(config, self.data)
+        self.params = config.params
+        self.year = config.start_year
+        frame = self.data.cities
+        self.n_cities = n = self.data.n_cities
+        self.area = frame["area_km2"].to_numpy(dtype=float)
+        self.central = frame["central_area"].to_numpy(dtype=bool)
+        provinces = frame["province"].to_numpy()
+        self.province = np.unique(provinces, return_inverse=True)[1]
+        index = self.data.city_index
+        self.capital = np.array([index[PROVINCIAL_CAPITALS[p]] for p in provinces])
+        self.shanghai = index["shanghai"]
+        self._set_policies()
+
+        # Transport.
+        self.network = TransportNetwork(self.data, config.scenario.transport, self.params.transport)
+        self._open_links = self.network.open_lines(self.year)
+        self.travel_minutes = self.network.travel_times(self.year)
+
+        # Cities.
+        self.cities = CityState.zeros(n)
+        for i, row in enumerate(frame.itertuples(index=False)):
+            CityAgent(self, i, row.id, row.province, row.size_class)
+
+        # Talent.
+        census = self.data.census_population(config.census_year).astype(float)
+        self.talent = initial_talent(
+            self.rng,
+            self.data,
+            census,
+            config.persons_per_agent,
+            self.travel_minutes,
+            self.params.initial,
+        )
+        TalentAgent.create_agents(self, len(self.talent), index=np.arange(len(self.talent)))
+        self._update_population()
+        self._population_start = self.cities.population.copy()
+        self._high_skill_start = np.maximum(self.cities.high_skill, 1.0)
+        self._reference_density = self.cities.population.sum() / self.area.sum()
+
+        # Firms. GDP of the start year: 2020 GDP per capita times the start population, grown
+        # at the TFP growth rate from 2020 (only the level matters; city TFP is calibrated to it).
+        gdp_pc_2020 = frame["gdp_2020_cny"].to_numpy() / frame["pop_2020"].to_numpy()
+        growth = (1 + self.params.labour.tfp_growth) ** (config.start_year - 2020)
+        gdp_start = gdp_pc_2020 * self.cities.population * growth
+        self.firms = initial_firms(self.rng, gdp_start, config.firms_per_agent, self.params.firms)
+        self.firm_agents: list[FirmAgent | None] = list(
+            FirmAgent.create_agents(
+                self, len(self.firms.city), index=np.arange(len(self.firms.city))
+            )
+        )
+
+        # Access and TFP calibrated so that start-year GDP equals the data.
+        self.cities.gdp = gdp_start
+        self._update_rd_capacity()
+        self._update_access()
+        self._market_access_start = self.cities.market_access.copy()
+        _, phi = self._labour_allocation()
+        labour = np.maximum(self.cities.efficiency_labour, 1.0)
+        self._tfp_base = gdp_start / (phi * labour**self.params.labour.labour_elasticity)
+        self._produce()
+        self.amenity = np.zeros(n)
+        self.amenities_used = self._calibrate_amenities()
+
+        self.recorder = Recorder(list(frame["id"]), list(frame["name_en"]), list(frame["province"]))
+        self._reset_year_counters()
+        self.recorder.add_travel_times(self.year, self.travel_minutes)
+        self._record()
+
+    # ----------------------------------------------------------------------------- set-up
+    def _set_policies(self) -> None:
+        """Per-city arrays of the residency and voucher levers."""
+        scenario = self.config.scenario
+        frame = self.data.cities
+        policies = [
+            scenario.residency.city_overrides.get(
+                row.id, scenario.residency.by_size_class[row.size_class]
+            )
+            for row in frame.itertuples(index=False)
+        ]
+        self.settlement_barrier = np.array([p.settlement_barrier for p in policies])
+        self.hukou_conversion_rate = np.array([p.hukou_conversion_rate for p in policies])
+        self.public_service_access = np.array([p.public_service_access for p in policies])
+
+        vouchers = scenario.vouchers
+        gdp = frame["gdp_2020_cny"].to_numpy()
+        budget = np.zeros(self.n_cities)
+        for province, amount in vouchers.budget_rmb_per_year_by_province.items():
+            member = (frame["province"] == province).to_numpy()
+            budget[member] = amount * gdp[member] / gdp[member].sum()
+        for city, amount in vouchers.budget_rmb_per_year_by_city.items():
+            budget[self.data.city_index[city]] = amount
+        self.voucher_budget_per_year = budget
+        same_city = np.eye(self.n_cities, dtype=bool)
+        province = frame["province"].to_numpy()
+        allowed = {
+            "city": same_city,
+            "province": province[:, None] == province[None, :],
+            "yrd": np.ones((self.n_cities, self.n_cities), dtype=bool),
+        }
+        self.voucher_allowed = allowed[vouchers.portability]
+
+    def _calibrate_amenities(self, tolerance: float = 1e-10, max_rounds: int = 1000) -> str:
+        """Set city amenities so that the first year's expected populations hit their targets.
+
+        Targets: the current populations (``steady_state``) or the populations grown at each
+        city's 2010-2020 census growth relative to the region (``census_trend``). Solved by
+        fixed-point iteration on log expected population (the amenity of a city raises the
+        expected population of that city at rate about ``reconsider_share``).
+
+        Returns:
+            The mode actually used (``census_trend`` falls back to ``steady_state`` for a start
+            before the 2020 census; recorded in the run's provenance).
+        """
+        migration = self.params.migration
+        mode = migration.amenities
+        if mode == "none":
+            return mode
+        population = self.cities.population
+        target = population.copy()
+        earlier = [y for y in CENSUS_YEARS if y < self.config.census_year]
+        if mode == "census_trend" and not earlier:
+            mode = "steady_state"
+        if mode == "census_trend":
+            first, last = earlier[-1], self.config.census_year
+            before = self.data.census_population(first).astype(float)
+            after = self.data.census_population(last).astype(float)
+            years = last - first
+            growth = (after / before) ** (1 / years) - (after.sum() / before.sum()) ** (1 / years)
+            target = population * (1 + growth)
+            target *= population.sum() / target.sum()
+        counts = group_counts(self.talent, self.n_cities)
+        ppa = self.config.persons_per_agent
+        step = 1.0 / migration.reconsider_share if migration.reconsider_share > 0 else 0.0
+        for _ in range(max_rounds):
+            expected = (
+                expected_population(
+                    counts, self._location_probabilities(), migration.reconsider_share
+                )
+                * ppa
+            )
+            error = np.log(target) - np.log(expected)
+            if np.abs(error).max() < tolerance:
+                break
+            self.amenity += 0.9 * step * error
+            self.amenity -= self.amenity.mean()
+        return mode
+
+    # ------------------------------------------------------------------------ state updates
+    def _update_population(self) -> None:
+        n, ppa = self.n_cities, self.config.persons_per_agent
+        talent = self.talent
+        city = talent.city
+        c = self.cities
+        c.population = np.bincount(city, minlength=n) * float(ppa)
+        c.high_skill = np.bincount(city, weights=talent.high_skill, minlength=n) * float(ppa)
+        c.non_hukou = np.bincount(city, weights=talent.hukou != city, minlength=n) * float(ppa)
+        working = self.data.cities["working_age_share"].to_numpy()
+        c.workers = c.population * working
+        high_workers = c.high_skill * working
+        c.efficiency_labour = (
+            c.workers - high_workers + self.params.labour.high_skill_efficiency * high_workers
+        )
+
+    def _update_rd_capacity(self) -> None:
+        """R&D-service capacity: universities (plus one) times the change in high skill."""
+        heis = self.data.cities["n_heis"].to_numpy(dtype=float)
+        self.cities.rd_capacity = (1.0 + heis) * self.cities.high_skill / self._high_skill_start
+
+    def _update_access(self) -> None:
+        transport = self.params.transport
+        self.cities.market_access = access_index(
+            self.cities.gdp, self.travel_minutes, transport.market_access_decay_min
+        )
+        self.cities.knowledge_access = access_index(
+            self.cities.rd_capacity, self.travel_minutes, transport.knowledge_access_decay_min
+        )
+
+    def _alive(self) -> np.ndarray:
+        return np.flatnonzero(self.firms.alive)
+
+    def _labour_allocation(self) -> tuple[np.ndarray, np.ndarray]:
+        alive = self._alive()
+        return allocate_labour(
+            self.firms.city[alive],
+            self.firms.productivity[alive],
+            self.cities.efficiency_labour,
+            self.params.labour.labour_elasticity,
+        )
+
+    def _produce(self) -> None:
+        """City TFP, labour allocation, firm output, city GDP, wages and housing cost."""
+        labour = self.params.labour
+        theta = labour.labour_elasticity
+        c = self.cities
+        years = self.year - self.config.start_year
+        c.tfp = (
+            self._tfp_base
+            * (c.population / self._population_start) ** labour.agglomeration_elasticity
+            * (c.market_access / self._market_access_start) ** labour.market_access_elasticity
+            * (1 + labour.tfp_growth) ** years
+        )
+        alive = self._alive()
+        share, phi = self._labour_allocation()
+        city = self.firms.city[alive]
+        units = share * c.efficiency_labour[city]
+        self.firms.output[alive] = c.tfp[city] * self.firms.productivity[alive] * units**theta
+        self.firms.employment[alive] = share * c.workers[city]
+        c.gdp = c.tfp * phi * np.maximum(c.efficiency_labour, 0.0) ** theta
+        c.wage_low = wage_per_efficiency_unit(c.gdp, c.efficiency_labour, theta)
+        c.wage_high = c.wage_low * labour.high_skill_efficiency
+        c.housing_cost = housing_cost_index(
+            c.population, self.area, self._reference_density, labour.housing_density_elasticity
+        )
+        c.firms = np.bincount(city, minlength=self.n_cities).astype(float)
+
+    def _reset_year_counters(self) -> None:
+        n = self.n_cities
+        self._flows = np.zeros((n, n))
+        self._voucher_count = np.zeros((n, n))
+        self._voucher_value = np.zeros((n, n))
+        self._counts = dict.fromkeys(
+            (
+                "hukou_conversions",
+                "firm_entries",
+                "firm_exits",
+                "firm_relocations",
+                "voucher_projects",
+                "voucher_additional",
+            ),
+            0,
+        )
+        self.cities.innovations = np.zeros(n)
+        self.cities.voucher_spend = np.zeros(n)
+        self.cities.in_migrants = np.zeros(n)
+        self.cities.out_migrants = np.zeros(n)
+        self.firms.innovations[:] = 0
+        self.firms.voucher_rmb[:] = 0.0
+        self.firms.rd_spend[:] = 0.0
+
+    # ------------------------------------------------------------------------------ stages
+    def step(self) -> None:
+        """Advance one year: transport, firms, cities, talent, record."""
+        self.year += 1
+        self._reset_year_counters()
+        self._transport_stage()
+        self._firm_stage()
+        self._city_stage()
+        self._talent_stage()
+        self._record()
+
+    def _transport_stage(self) -> None:
+        open_now = self.network.open_lines(self.year)
+        if open_now != self._open_links:
+            self._open_links = open_now
+            self.travel_minutes = self.network.travel_times(self.year)
+            self.recorder.add_travel_times(self.year, self.travel_minutes)
+        self._update_access()
+
+    def _firm_stage(self) -> None:
+        self._produce()
+        self._innovate()
+        self._exit_enter_relocate()
+
+    def _innovate(self) -> None:
+        """R&D, voucher lottery, R&D-service purchases and innovation of every active firm."""
+        rng = self.rng
+        ip = self.params.innovation
+        lever = self.config.scenario.vouchers
+        f = self.firms
+        c = self.cities
+        per_agent = self.config.firms_per_agent
+        alive = self._alive()
+        city = f.city[alive]
+        output = f.output[alive]
+        rd_intensity = f.rd_intensity[alive]
+        n_firms = len(alive)
+
+        opportunities = rng.binomial(per_agent, ip.project_opportunity_rate, size=n_firms)
+        value_ratio = np.exp(
+            rng.normal(ip.project_value_log_mean, ip.project_value_log_sd, n_firms)
+        )
+        project_cost = opportunities * ip.project_cost_rmb
+
+        # Voucher lottery and redemption.
+        active = self.year >= lever.start_year
+        c.voucher_budget = self.voucher_budget_per_year * active
+        rate = lever.subsidy_rate
+        requested = opportunities * min(lever.cap_per_firm_rmb, rate * ip.project_cost_rmb)
+        if lever.eligible_firms == "small":
+            quantile = within_group_quantile(f.employment[alive], city, self.n_cities)
+            eligible = quantile < lever.small_firm_quantile
+        else:
+            eligible = np.ones(n_firms, dtype=bool)
+        applies = (
+            eligible
+            & (opportunities > 0)
+            & (value_ratio >= 1 - rate)
+            & (c.voucher_budget[city] > 0)
+        )
+        granted = np.zeros(n_firms, dtype=bool)
+        granted[applies] = grant_vouchers(rng, city[applies], requested[applies], c.voucher_budget)
+        redeemed = granted & (rng.random(n_firms) < ip.voucher_redemption_rate)
+        buys = redeemed | ((opportunities > 0) & (value_ratio >= 1.0))
+
+        # Providers of R&D services.
+        log_capacity = np.log(c.rd_capacity)
+        cost = ip.provider_distance_cost_per_hour
+        everywhere = np.ones((self.n_cities, self.n_cities), dtype=bool)
+        provider = np.full(n_firms, -1)
+        for mask, allowed in ((redeemed, self.voucher_allowed), (buys & ~redeemed, everywhere)):
+            who = np.flatnonzero(mask)
+            probabilities = provider_probabilities(log_capacity, self.travel_minutes, cost, allowed)
+            provider[who] = draw_categories(rng, np.cumsum(probabilities, axis=1), city[who])
+
+        # Innovation.
+        quality = (c.rd_capacity / c.rd_capacity.mean()) ** ip.provider_quality_elasticity
+        knowledge = c.knowledge_access / c.knowledge_access.mean()
+        project_quality = np.where(buys, quality[np.maximum(provider, 0)], 0.0)
+        hazard = (
+            ip.base_innovation_rate
+            * (rd_intensity / self.params.firms.rd_intensity_mean) ** ip.rd_elasticity
+            * knowledge[city] ** ip.knowledge_access_elasticity
+            + ip.project_innovation_rate * opportunities / per_agent * project_quality
+        )
+        innovations = rng.binomial(per_agent, 1.0 - np.exp(-hazard))
+        f.productivity[alive] *= 1.0 + ip.innovation_productivity_step * innovations / per_agent
+        f.innovations[alive] = innovations
+        f.innovations_total[alive] += innovations
+        voucher_value = np.where(redeemed, requested, 0.0)
+        f.voucher_rmb[alive] = voucher_value
+        f.voucher_rmb_total[alive] += voucher_value
+        f.rd_spend[alive] = rd_intensity * output + np.where(buys, project_cost, 0.0)
+
+        n = self.n_cities
+        c.innovations = np.bincount(city, weights=innovations, minlength=n)
+        c.voucher_spend = np.bincount(city, weights=voucher_value, minlength=n)
+        pair = city[redeemed] * n + provider[redeemed]
+        self._voucher_count = np.bincount(
+            pair, weights=np.full(len(pair), per_agent), minlength=n * n
+        ).reshape(n, n)
+        self._voucher_value = np.bincount(
+            pair, weights=voucher_value[redeemed], minlength=n * n
+        ).reshape(n, n)
+        self._counts["voucher_projects"] = int(opportunities[redeemed].sum())
+        self._counts["voucher_additional"] = int(opportunities[redeemed & (value_ratio < 1)].sum())
+
+    def _exit_enter_relocate(self) -> None:
+        """Firm exit, relocation and entry.
+
+        Less productive firms exit more often; a share of survivors relocates toward higher
+        profit per firm net of a cost rising in travel time; entry is higher in cities with
+        above-regional profit per firm.
+        """
+        rng = self.rng
+        fp = self.params.firms
+        theta = self.params.labour.labour_elasticity
+        f = self.firms
+        n = self.n_cities
+        c = self.cities
+        alive = self._alive()
+        city = f.city[alive]
+        count = np.bincount(city, minlength=n).astype(float)
+        profit_per_firm = (1 - theta) * c.gdp / np.maximum(count, 1.0)
+        regional_profit = (1 - theta) * c.gdp.sum() / count.sum()
+
+        # Exit; a city keeps at least its most productive firm.
+        exits = rng.random(len(alive)) < exit_probability(
+            city, f.productivity[alive], n, fp.exit_rate
+        )
+        left = np.bincount(city[~exits], minlength=n)
+        for empty in np.flatnonzero((left == 0) & (count > 0)):
+            members = np.flatnonzero(city == empty)
+            exits[members[np.argmax(f.productivity[alive][members])]] = False
+        gone = alive[exits]
+        f.alive[gone] = False
+        for index in gone:
+            self.firm_agents[index].remove()
+            self.firm_agents[index] = None
+        self._counts["firm_exits"] = len(gone)
+
+        # Relocation of a share of the survivors.
+        survivors = alive[~exits]
+        movers = survivors[rng.random(len(survivors)) < fp.relocation_share]
+        if len(movers):
+            cost = fp.relocation_cost_fixed + fp.relocation_cost_per_hour * self.travel_minutes / 60
+            np.fill_diagonal(cost, 0.0)
+            utility = np.log(profit_per_firm)[None, :] - cost
+            probabilities = choice_probabilities(utility)
+            origin = f.city[movers]
+            destination = draw_categories(rng, np.cumsum(probabilities, axis=1), origin)
+            f.city[movers] = destination
+            self._counts["firm_relocations"] = int((destination != origin).sum())
+
+        # Entry, more where profit per firm is above the regional level.
+        relative = profit_per_firm / regional_profit
+        entrants = rng.poisson(fp.entry_rate * count * relative**fp.entry_profit_elasticity)
+        if entrants.sum():
+            new_city = np.repeat(np.arange(n), entrants)
+            log_phi = np.log(f.productivity[survivors])
+            total = np.bincount(f.city[survivors], weights=log_phi, minlength=n)
+            mean_log = total / np.maximum(np.bincount(f.city[survivors], minlength=n), 1)
+            new = draw_firms(rng, new_city, mean_log[new_city], fp)
+            indices = f.extend(new)
+            self.firm_agents.extend(FirmAgent.create_agents(self, len(indices), index=indices))
+        self._counts["firm_entries"] = int(entrants.sum())
+
+    def _city_stage(self) -> None:
+        self._produce()
+        self._update_rd_capacity()
+
+    def _location_probabilities(self) -> np.ndarray:
+        """Logit probabilities of every destination by (origin, hukou, skill) group."""
+        mp = self.params.migration
+        c = self.cities
+        housing = mp.housing_share * np.log(c.housing_cost)
+        destination = (
+            mp.real_wage_weight
+            * np.vstack((np.log(c.wage_low) - housing, np.log(c.wage_high) - housing))
+            + mp.size_elasticity * np.log(c.population)
+            + self.amenity
+        )
+        penalty = self.settlement_barrier + mp.public_service_weight * (
+            1.0 - self.public_service_access
+        )
+        moving = mp.moving_cost_fixed + mp.moving_cost_per_hour * self.travel_minutes / 60.0
+        np.fill_diagonal(moving, 0.0)
+        utilities = location_utilities(
+            destination,
+            penalty,
+            moving,
+            mp.home_bias,
+            self.config.scenario.residency.flexible_talent,
+        )
+        return choice_probabilities(utilities)
+
+    def _talent_stage(self) -> None:
+        mp = self.params.migration
+        c = self.cities
+        n = self.n_cities
+        origin, destination = choose_locations(
+            self.rng, self.talent, self._location_probabilities(), mp.reconsider_share
+        )
+        ppa = float(self.config.persons_per_agent)
+        self._flows = np.bincount(origin * n + destination, minlength=n * n).reshape(n, n) * ppa
+        c.out_migrants = self._flows.sum(axis=1)
+        c.in_migrants = self._flows.sum(axis=0)
+        converted = convert_hukou(self.rng, self.talent, self.hukou_conversion_rate)
+        self._counts["hukou_conversions"] = converted * int(ppa)
+        self._update_population()
+
+    # ----------------------------------------------------------------------------- record
+    def _record(self) -> None:
+        c = self.cities
+        pop = c.population
+        gdp_pc = c.gdp_per_capita
+        voucher_total = self._voucher_value.sum()
+        cross_city = voucher_total - np.trace(self._voucher_value)
+        same_province = self.province[:, None] == self.province[None, :]
+        cross_province = self._voucher_value[~same_province].sum()
+        between, within = indicators.theil_decomposition(gdp_pc, pop, self.province)
+        projects = self._counts["voucher_projects"]
+        counts = self._counts
+        migrants = float(self._flows.sum())
+        metrics = {
+            "year": self.year,
+            "population": float(pop.sum()),
+            "high_skill": float(c.high_skill.sum()),
+            "non_hukou": float(c.non_hukou.sum()),
+            "gdp": float(c.gdp.sum()) / 1e9,
+            "gdp_per_capita": float(c.gdp.sum() / pop.sum()),
+            "mean_wage": float((c.mean_wage * c.workers).sum() / c.workers.sum()),
+            "migrants": migrants,
+            "migration_rate": migrants / float(pop.sum()),
+            "hukou_conversions": counts["hukou_conversions"],
+            "innovations": float(c.innovations.sum()),
+            "firms": float(c.firms.sum()),
+            "firm_entries": counts["firm_entries"],
+            "firm_exits": counts["firm_exits"],
+            "firm_relocations": counts["firm_relocations"],
+            "rd_spend": float(self.firms.rd_spend.sum()) / 1e9,
+            "voucher_budget": float(c.voucher_budget.sum()) / 1e6,
+            "voucher_spend": float(c.voucher_spend.sum()) / 1e6,
+            "voucher_projects": projects,
+            "voucher_additional_share": counts["voucher_additional"] / projects
+            if projects
+            else 0.0,
+            "voucher_cross_region_share": cross_city / voucher_total if voucher_total else 0.0,
+            "voucher_cross_province_share": (
+                cross_province / voucher_total if voucher_total else 0.0
+            ),
+            "mean_travel_time_min": indicators.mean_travel_time(self.travel_minutes, pop),
+            "share_pop_within_60min_shanghai": indicators.share_within(
+                self.travel_minutes, pop, np.full(self.n_cities, self.shanghai), 60.0
+            ),
+            "share_pop_within_60min_capital": indicators.share_within(
+                self.travel_minutes, pop, self.capital, 60.0
+            ),
+            "theil_gdp_per_capita": indicators.theil_index(gdp_pc, pop),
+            "theil_between_province": between,
+            "theil_within_province": within,
+            "cv_gdp_per_capita": indicators.coefficient_of_variation(gdp_pc, pop),
+            "central_area_gdppc_ratio": indicators.central_area_ratio(c.gdp, pop, self.central),
+        }
+        cities = {
+            "population": pop,
+            "high_skill": c.high_skill,
+            "non_hukou": c.non_hukou,
+            "gdp": c.gdp / 1e9,
+            "gdp_per_capita": gdp_pc,
+            "wage": c.mean_wage,
+            "wage_low": c.wage_low,
+            "wage_high": c.wage_high,
+            "housing_cost": c.housing_cost,
+            "market_access": c.market_access / 1e9,
+            "knowledge_access": c.knowledge_access,
+            "amenity": self.amenity,
+            "firms": c.firms,
+            "innovations": c.innovations,
+            "voucher_budget": c.voucher_budget / 1e6,
+            "voucher_spend": c.voucher_spend / 1e6,
+            "in_migrants": c.in_migrants,
+            "out_migrants": c.out_migrants,
+        }
+        self.recorder.add_year(metrics, cities)
+        if migrants:
+            self.recorder.add_flows(self.year, self._flows)
+        if voucher_total:
+            self.recorder.add_vouchers(self.year, self._voucher_count, self._voucher_value)

@@ -1,0 +1,201 @@
+"""The inter-city transport network and its travel times.
+
+Every two cities that share a boundary are joined by a road timed from distance. Each link of
+the data (and each new link a scenario adds) is a line through its stops; travelling between any
+two stops of a line costs the in-vehicle time between them plus, on rail, one access time. The
+travel time ``T[i, j]`` of a year is the shortest path over the links open in that year; it is
+recomputed only when the set of open links changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.sparse.csgraph import shortest_path
+
+from scenarios.levers import TransportLever, TransportProject
+from sim.data import RegionData, great_circle_km
+from sim.parameters import TransportParams
+
+
+@dataclass(frozen=True)
+class Line:
+    """One link as the network uses it.
+
+    Attributes:
+        link_id: Id of the link.
+        stops: City indices along the line, endpoints included.
+        in_vehicle_min: Cumulative in-vehicle minutes from the first stop to each stop.
+        access_min: Minutes added once per trip on this line (stations).
+        year: Opening year (``None``: never opens).
+    """
+
+    link_id: str
+    stops: tuple[int, ...]
+    in_vehicle_min: np.ndarray
+    access_min: float
+    year: int | None
+
+
+def mode_kind(mode: str) -> str:
+    """Map a data or config mode onto ``hsr``, ``road+rail``, ``rail`` or ``road``."""
+    text = mode.lower()
+    if "hsr" in text:
+        return "hsr"
+    if "road+rail" in text:
+        return "road+rail"
+    if "rail" in text:
+        return "rail"
+    return "road"
+
+
+def make_line(
+    link_id: str,
+    stops: list[int],
+    mode: str,
+    year: int | None,
+    data: RegionData,
+    params: TransportParams,
+    *,
+    minutes: float | None = None,
+    speed_kmh: float | None = None,
+    length_km: float | None = None,
+) -> Line:
+    """Time a line through ``stops`` from what is known of it.
+
+    The route length is ``length_km`` when it is at least the great-circle distance along the
+    stops, else that distance times the mode's detour factor. In-vehicle time is ``minutes``
+    (access excluded) when given, else length over speed (design speed times the rail speed
+    factor on rail). Time is shared between segments in proportion to their distance.
+    """
+    kind = mode_kind(mode)
+    on_rail = kind != "road"
+    lat = data.cities["lat"].to_numpy()[stops]
+    lon = data.cities["lon"].to_numpy()[stops]
+    segment_km = great_circle_km(lat[:-1], lon[:-1], lat[1:], lon[1:])
+    straight = float(segment_km.sum())
+    detour = params.rail_detour if on_rail else params.road_detour
+    route_km = length_km if length_km is not None and length_km >= straight else straight * detour
+    access = params.rail_access_min if on_rail else 0.0
+    if minutes is not None:
+        total = max(minutes - access, 1.0)
+    else:
+        speed = speed_kmh if speed_kmh is not None else params.default_design_speed_kmh[kind]
+        effective = speed * params.rail_speed_factor if on_rail else speed
+        total = route_km / effective * 60.0
+    shares = (
+        segment_km / straight if straight > 0 else np.full(len(segment_km), 1 / len(segment_km))
+    )
+    cumulative = np.concatenate(([0.0], np.cumsum(shares * total)))
+    return Line(link_id, tuple(stops), cumulative, access, year)
+
+
+def _data_value(value: float) -> float | None:
+    return None if value is None or np.isnan(value) else float(value)
+
+
+def build_lines(data: RegionData, lever: TransportLever, params: TransportParams) -> list[Line]:
+    """All lines a run can use: existing links of the data plus the lever's projects."""
+    index = data.city_index
+    by_id = {row.link_id: row for row in data.links.itertuples(index=False)}
+    removed = set(lever.remove_links)
+    projects: dict[str, TransportProject] = {p.link_id: p for p in lever.projects}
+    lines: list[Line] = []
+    for row in data.links.itertuples(index=False):
+        if row.link_id in removed or row.link_id in projects or row.status != "existing":
+            continue
+        stops = [index[row.from_id], *(index[v] for v in row.via_ids), index[row.to_id]]
+        lines.append(
+            make_line(
+                row.link_id,
+                stops,
+                row.mode,
+                int(row.year_open),
+                data,
+                params,
+                minutes=_data_value(row.time_after_min),
+                speed_kmh=_data_value(row.design_speed_kmh),
+                length_km=_data_value(row.length_km),
+            )
+        )
+    for project in lever.projects:
+        known = by_id.get(project.link_id)
+        if project.from_ is not None:
+            stop_ids = [project.from_, *project.via, project.to]
+        else:
+            stop_ids = [known.from_id, *known.via_ids, known.to_id]
+        mode = project.mode or (known.mode if known is not None else "road")
+        minutes = project.minutes
+        speed = project.speed_kmh
+        length = project.length_km
+        if known is not None and project.from_ is None:
+            minutes = minutes if minutes is not None else _data_value(known.time_after_min)
+            speed = speed if speed is not None else _data_value(known.design_speed_kmh)
+            length = length if length is not None else _data_value(known.length_km)
+        lines.append(
+            make_line(
+                project.link_id,
+                [index[c] for c in stop_ids],
+                mode,
+                project.year,
+                data,
+                params,
+                minutes=minutes,
+                speed_kmh=speed,
+                length_km=length,
+            )
+        )
+    return lines
+
+
+class TransportNetwork:
+    """Roads between neighbouring cities plus the lines of the data and the scenario.
+
+    Args:
+        data: The region's data.
+        lever: The scenario's transport lever.
+        params: How travel times are derived.
+    """
+
+    def __init__(self, data: RegionData, lever: TransportLever, params: TransportParams) -> None:
+        self.n = data.n_cities
+        lat = data.cities["lat"].to_numpy()
+        lon = data.cities["lon"].to_numpy()
+        self.road = np.full((self.n, self.n), np.inf)
+        for i, j in data.neighbours:
+            km = float(great_circle_km(lat[i], lon[i], lat[j], lon[j])) * params.road_detour
+            self.road[i, j] = self.road[j, i] = km / params.road_speed_kmh * 60.0
+        self.lines = build_lines(data, lever, params)
+        self._cache: dict[frozenset[str], np.ndarray] = {}
+
+    def open_lines(self, year: int) -> frozenset[str]:
+        """Ids of the lines open in ``year``."""
+        return frozenset(
+            line.link_id for line in self.lines if line.year is not None and line.year <= year
+        )
+
+    def travel_times(self, year: int) -> np.ndarray:
+        """Shortest-path travel time (minutes) between every two cities in ``year``.
+
+        The diagonal is zero. Unreachable pairs would be ``inf``; the bundled network is
+        connected.
+        """
+        key = self.open_lines(year)
+        if key not in self._cache:
+            weights = self.road.copy()
+            for line in self.lines:
+                if line.link_id not in key:
+                    continue
+                stops = np.asarray(line.stops)
+                minutes = (
+                    np.abs(line.in_vehicle_min[:, None] - line.in_vehicle_min[None, :])
+                    + line.access_min
+                )
+                block = weights[np.ix_(stops, stops)]
+                weights[np.ix_(stops, stops)] = np.minimum(block, minutes)
+            np.fill_diagonal(weights, np.inf)
+            finite = np.where(np.isfinite(weights), weights, 0.0)
+            times = shortest_path(finite, method="D", directed=False)
+            self._cache[key] = times
+        return self._cache[key]

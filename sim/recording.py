@@ -1,0 +1,156 @@
+"""What a run records each year, and the tables it returns.
+
+The recorder is declared up front: :data:`METRIC_UNITS` and :data:`CITY_UNITS` list every column
+of the region-level and city-level tables with its unit. The model hands the recorder its state
+once a year; :meth:`Recorder.tables` returns tidy pandas tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+#: Region-level indicators, one row per year: column -> unit.
+METRIC_UNITS: dict[str, str] = {
+    "year": "year",
+    "population": "persons",
+    "high_skill": "persons",
+    "non_hukou": "persons (residents without local hukou)",
+    "gdp": "RMB billion (start-year prices)",
+    "gdp_per_capita": "RMB per resident",
+    "mean_wage": "RMB per worker-year",
+    "migrants": "persons moving between cities in the year",
+    "migration_rate": "migrants / population",
+    "hukou_conversions": "persons gaining local hukou in the year",
+    "innovations": "innovations in the year",
+    "firms": "active firm agents",
+    "firm_entries": "firm agents entering in the year",
+    "firm_exits": "firm agents exiting in the year",
+    "firm_relocations": "firm agents relocating in the year",
+    "rd_spend": "RMB billion (in-house R&D plus bought R&D services)",
+    "voucher_budget": "RMB million",
+    "voucher_spend": "RMB million redeemed",
+    "voucher_projects": "R&D-service projects paid with vouchers",
+    "voucher_additional_share": "share of voucher projects not bought without the voucher",
+    "voucher_cross_region_share": "share of redeemed value spent outside the issuing city",
+    "voucher_cross_province_share": "share of redeemed value spent outside the province",
+    "mean_travel_time_min": "minutes (between residents of different cities)",
+    "share_pop_within_60min_shanghai": "share of population",
+    "share_pop_within_60min_capital": "share of population (own provincial capital)",
+    "theil_gdp_per_capita": "Theil T across cities (population-weighted)",
+    "theil_between_province": "Theil T, between-province part",
+    "theil_within_province": "Theil T, within-province part",
+    "cv_gdp_per_capita": "coefficient of variation across cities (population-weighted)",
+    "central_area_gdppc_ratio": "central-area GDP per capita / region",
+}
+
+#: City-level indicators, one row per year and city: column -> unit.
+CITY_UNITS: dict[str, str] = {
+    "year": "year",
+    "city_id": "id",
+    "name_en": "name",
+    "province": "name",
+    "population": "persons",
+    "high_skill": "persons",
+    "non_hukou": "persons",
+    "gdp": "RMB billion",
+    "gdp_per_capita": "RMB per resident",
+    "wage": "RMB per worker-year (mean)",
+    "wage_low": "RMB per worker-year",
+    "wage_high": "RMB per worker-year",
+    "housing_cost": "index (region's start-year density = 1)",
+    "market_access": "RMB billion (GDP within reach, decayed by travel time)",
+    "knowledge_access": "index",
+    "amenity": "utility units (calibrated at the start, constant)",
+    "firms": "active firm agents",
+    "innovations": "innovations in the year",
+    "voucher_budget": "RMB million",
+    "voucher_spend": "RMB million redeemed (issuing city)",
+    "in_migrants": "persons",
+    "out_migrants": "persons",
+}
+
+FLOW_COLUMNS = ["year", "origin", "destination", "migrants"]
+TRAVEL_COLUMNS = ["year", "origin", "destination", "minutes"]
+VOUCHER_COLUMNS = ["year", "issuing_city", "provider_city", "vouchers", "value_rmb"]
+
+
+@dataclass
+class Recorder:
+    """Collects each year's records; builds the tables at the end of a run.
+
+    Args:
+        city_ids: City ids in index order.
+        names: English city names in index order.
+        provinces: Provinces in index order.
+    """
+
+    city_ids: list[str]
+    names: list[str]
+    provinces: list[str]
+    metrics: list[dict] = field(default_factory=list)
+    cities: list[pd.DataFrame] = field(default_factory=list)
+    flows: list[pd.DataFrame] = field(default_factory=list)
+    travel_times: list[pd.DataFrame] = field(default_factory=list)
+    vouchers: list[pd.DataFrame] = field(default_factory=list)
+
+    def add_year(self, metrics: dict, cities: dict[str, np.ndarray]) -> None:
+        """Record one year's region-level metrics and city columns."""
+        self.metrics.append(metrics)
+        year = metrics["year"]
+        frame = {
+            "year": np.full(len(self.city_ids), year),
+            "city_id": self.city_ids,
+            "name_en": self.names,
+            "province": self.provinces,
+            **cities,
+        }
+        self.cities.append(pd.DataFrame(frame, columns=list(CITY_UNITS)))
+
+    def _pairs(self, year: int, matrix: np.ndarray, value: str, keep: np.ndarray) -> pd.DataFrame:
+        origin, destination = np.nonzero(keep)
+        ids = np.asarray(self.city_ids, dtype=object)
+        return pd.DataFrame(
+            {
+                "year": np.full(len(origin), year),
+                "origin": ids[origin],
+                "destination": ids[destination],
+                value: matrix[origin, destination],
+            }
+        )
+
+    def add_flows(self, year: int, persons: np.ndarray) -> None:
+        """Record an origin x destination matrix of migrants (zero cells left out)."""
+        self.flows.append(self._pairs(year, persons.astype(np.int64), "migrants", persons > 0))
+
+    def add_travel_times(self, year: int, minutes: np.ndarray) -> None:
+        """Record the travel-time matrix (all ordered pairs of different cities)."""
+        keep = ~np.eye(len(minutes), dtype=bool)
+        self.travel_times.append(self._pairs(year, minutes, "minutes", keep))
+
+    def add_vouchers(self, year: int, count: np.ndarray, value: np.ndarray) -> None:
+        """Record voucher redemptions, issuing city x provider city (zero cells left out)."""
+        pairs = self._pairs(year, count.astype(np.int64), "vouchers", count > 0)
+        pairs["value_rmb"] = value[count > 0]
+        self.vouchers.append(
+            pairs.rename(columns={"origin": "issuing_city", "destination": "provider_city"})
+        )
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The run's tables: ``metrics``, ``cities``, ``flows``, ``travel_times``, ``vouchers``."""
+
+        def stack(parts: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+            parts = [p for p in parts if len(p)]
+            if not parts:
+                return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+            return pd.concat(parts, ignore_index=True)[columns]
+
+        return {
+            "metrics": pd.DataFrame(self.metrics, columns=list(METRIC_UNITS)),
+            "cities": stack(self.cities, list(CITY_UNITS)),
+            "flows": stack(self.flows, FLOW_COLUMNS),
+            "travel_times": stack(self.travel_times, TRAVEL_COLUMNS),
+            "vouchers": stack(self.vouchers, VOUCHER_COLUMNS),
+        }
