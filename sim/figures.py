@@ -695,7 +695,7 @@ HEADLINE_INDICATORS: tuple[_Indicator, ...] = (
     ),
     _Indicator("mean_travel_time_min", "Mean travel time", "Minutes"),
     _Indicator("theil_gdp_per_capita", "GDP p.c. inequality", "Theil index"),
-    _Indicator("central_area_gdppc_ratio", "Central area GDP p.c.", "Ratio to rest of region"),
+    _Indicator("central_area_gdppc_ratio", "Central area GDP p.c.", "Ratio to whole region"),
     _Indicator(
         "share_pop_within_60min_shanghai",
         "\u2264 60 min from Shanghai",
