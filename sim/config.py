@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, ValidationError, model_validator
 
-from scenarios.levers import ScenarioConfig, StrictModel
+from scenarios.levers import ResidencyLever, ScenarioConfig, StrictModel
 from sim.data import CENSUS_YEARS, RegionData
 from sim.parameters import BehaviourParams
 
@@ -34,6 +34,21 @@ class OutputOptions(StrictModel):
     figures: bool = True
 
 
+class StatusQuo(StrictModel):
+    """The policies in force at the start year, against which the start state is calibrated.
+
+    City amenities are set so that the first year's expected migration under these policies
+    matches its target (see ``params.migration.amenities``); a scenario's levers then act
+    against this calibrated start. The default is the baseline's 2019 rules; a hindcast from
+    2010 would point it at the rules of 2010.
+
+    Attributes:
+        residency: Settlement policy in force at the start.
+    """
+
+    residency: ResidencyLever
+
+
 class SimConfig(StrictModel):
     """Everything one run needs: horizon, scale, seed, scenario (levers) and parameters.
 
@@ -45,6 +60,7 @@ class SimConfig(StrictModel):
         firms_per_agent: Real firms represented by one firm agent.
         data_dir: Folder with the input data; ``None`` uses the bundled data.
         scenario: The levers.
+        status_quo: The policies in force at the start (for calibrating the start state).
         params: Behavioural parameters and initial-condition assumptions.
         output: Output options.
     """
@@ -56,6 +72,7 @@ class SimConfig(StrictModel):
     firms_per_agent: Annotated[int, Field(gt=0)]
     data_dir: str | None = None
     scenario: ScenarioConfig
+    status_quo: StatusQuo
     params: BehaviourParams
     output: OutputOptions = OutputOptions()
 
@@ -153,11 +170,12 @@ def check_against_data(config: SimConfig, data: RegionData) -> None:
                 f"scenario.vouchers.budget_rmb_per_year_by_city.{city}: not a city id; "
                 f"allowed: {allowed}"
             )
-    for city in config.scenario.residency.city_overrides:
-        if city not in ids:
-            problems.append(
-                f"scenario.residency.city_overrides.{city}: not a city id; allowed: {allowed}"
-            )
+    for prefix, lever in (("scenario", config.scenario), ("status_quo", config.status_quo)):
+        for city in lever.residency.city_overrides:
+            if city not in ids:
+                problems.append(
+                    f"{prefix}.residency.city_overrides.{city}: not a city id; allowed: {allowed}"
+                )
     population = data.census_population(config.census_year)
     smallest = int(population.min())
     if config.persons_per_agent > smallest:

@@ -17,6 +17,8 @@ The start year is recorded before any step, as the initial (census) state.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import mesa
 import numpy as np
 
@@ -44,6 +46,7 @@ from agents.talent import (
     group_counts,
     location_utilities,
 )
+from scenarios.levers import ResidencyLever
 from sim import indicators
 from sim.config import SimConfig, check_against_data
 from sim.data import CENSUS_YEARS, PROVINCIAL_CAPITALS, RegionData, load_region_data
@@ -60,6 +63,37 @@ def within_group_quantile(values: np.ndarray, groups: np.ndarray, n_groups: int)
     rank = np.empty(len(values))
     rank[order] = np.arange(len(values)) - starts[groups[order]]
     return rank / np.maximum(counts[groups], 1)
+
+
+@dataclass(frozen=True)
+class ResidencyArrays:
+    """A residency lever resolved to one value per city.
+
+    Attributes:
+        settlement_barrier: Utility cost of living without local hukou.
+        hukou_conversion_rate: Yearly probability of gaining local hukou.
+        public_service_access: Share of public services open to non-hukou residents.
+        flexible_talent: High-skill talent with a YRD hukou is exempt from the penalty.
+    """
+
+    settlement_barrier: np.ndarray
+    hukou_conversion_rate: np.ndarray
+    public_service_access: np.ndarray
+    flexible_talent: bool
+
+
+def residency_arrays(lever: ResidencyLever, data: RegionData) -> ResidencyArrays:
+    """Each city's policy: its own override, else its size class's."""
+    policies = [
+        lever.city_overrides.get(row.id, lever.by_size_class[row.size_class])
+        for row in data.cities.itertuples(index=False)
+    ]
+    return ResidencyArrays(
+        settlement_barrier=np.array([p.settlement_barrier for p in policies]),
+        hukou_conversion_rate=np.array([p.hukou_conversion_rate for p in policies]),
+        public_service_access=np.array([p.public_service_access for p in policies]),
+        flexible_talent=lever.flexible_talent,
+    )
 
 
 class YRDModel(mesa.Model):
@@ -85,6 +119,16 @@ class YRDModel(mesa.Model):
         check_against_data(config, self.data)
         self.params = config.params
         self.year = config.start_year
+        # One child stream per process, all derived from the seed: scenarios run with the same
+        # seed then share their random numbers process by process (common random numbers),
+        # which makes differences between scenarios mostly the levers' effect, not noise.
+        (
+            self._rng_start,
+            self._rng_innovation,
+            self._rng_firms,
+            self._rng_talent,
+            self._rng_hukou,
+        ) = self.rng.spawn(5)
         frame = self.data.cities
         self.n_cities = n = self.data.n_cities
         self.area = frame["area_km2"].to_numpy(dtype=float)
@@ -109,7 +153,7 @@ class YRDModel(mesa.Model):
         # Talent.
         census = self.data.census_population(config.census_year).astype(float)
         self.talent = initial_talent(
-            self.rng,
+            self._rng_start,
             self.data,
             census,
             config.persons_per_agent,
@@ -127,7 +171,9 @@ class YRDModel(mesa.Model):
         gdp_pc_2020 = frame["gdp_2020_cny"].to_numpy() / frame["pop_2020"].to_numpy()
         growth = (1 + self.params.labour.tfp_growth) ** (config.start_year - 2020)
         gdp_start = gdp_pc_2020 * self.cities.population * growth
-        self.firms = initial_firms(self.rng, gdp_start, config.firms_per_agent, self.params.firms)
+        self.firms = initial_firms(
+            self._rng_start, gdp_start, config.firms_per_agent, self.params.firms
+        )
         self.firm_agents: list[FirmAgent | None] = list(
             FirmAgent.create_agents(
                 self, len(self.firms.city), index=np.arange(len(self.firms.city))
@@ -156,15 +202,8 @@ class YRDModel(mesa.Model):
         """Per-city arrays of the residency and voucher levers."""
         scenario = self.config.scenario
         frame = self.data.cities
-        policies = [
-            scenario.residency.city_overrides.get(
-                row.id, scenario.residency.by_size_class[row.size_class]
-            )
-            for row in frame.itertuples(index=False)
-        ]
-        self.settlement_barrier = np.array([p.settlement_barrier for p in policies])
-        self.hukou_conversion_rate = np.array([p.hukou_conversion_rate for p in policies])
-        self.public_service_access = np.array([p.public_service_access for p in policies])
+        self.residency = residency_arrays(scenario.residency, self.data)
+        self.status_quo_residency = residency_arrays(self.config.status_quo.residency, self.data)
 
         vouchers = scenario.vouchers
         gdp = frame["gdp_2020_cny"].to_numpy()
@@ -188,7 +227,9 @@ class YRDModel(mesa.Model):
         """Set city amenities so that the first year's expected populations hit their targets.
 
         Targets: the current populations (``steady_state``) or the populations grown at each
-        city's 2010-2020 census growth relative to the region (``census_trend``). Solved by
+        city's 2010-2020 census growth relative to the region (``census_trend``). The expected
+        populations are those under the status-quo settlement policy (``config.status_quo``),
+        so that a scenario's residency lever acts against the calibrated start. Solved by
         fixed-point iteration on log expected population (the amenity of a city raises the
         expected population of that city at rate about ``reconsider_share``).
 
@@ -217,12 +258,8 @@ class YRDModel(mesa.Model):
         ppa = self.config.persons_per_agent
         step = 1.0 / migration.reconsider_share if migration.reconsider_share > 0 else 0.0
         for _ in range(max_rounds):
-            expected = (
-                expected_population(
-                    counts, self._location_probabilities(), migration.reconsider_share
-                )
-                * ppa
-            )
+            probabilities = self._location_probabilities(self.status_quo_residency)
+            expected = expected_population(counts, probabilities, migration.reconsider_share) * ppa
             error = np.log(target) - np.log(expected)
             if np.abs(error).max() < tolerance:
                 break
@@ -348,7 +385,7 @@ class YRDModel(mesa.Model):
 
     def _innovate(self) -> None:
         """R&D, voucher lottery, R&D-service purchases and innovation of every active firm."""
-        rng = self.rng
+        rng = self._rng_innovation
         ip = self.params.innovation
         lever = self.config.scenario.vouchers
         f = self.firms
@@ -436,7 +473,7 @@ class YRDModel(mesa.Model):
         profit per firm net of a cost rising in travel time; entry is higher in cities with
         above-regional profit per firm.
         """
-        rng = self.rng
+        rng = self._rng_firms
         fp = self.params.firms
         theta = self.params.labour.labour_elasticity
         f = self.firms
@@ -493,8 +530,13 @@ class YRDModel(mesa.Model):
         self._produce()
         self._update_rd_capacity()
 
-    def _location_probabilities(self) -> np.ndarray:
-        """Logit probabilities of every destination by (origin, hukou, skill) group."""
+    def _location_probabilities(self, residency: ResidencyArrays | None = None) -> np.ndarray:
+        """Logit probabilities of every destination by (origin, hukou, skill) group.
+
+        Args:
+            residency: The settlement policy in force (the scenario's when omitted).
+        """
+        residency = residency if residency is not None else self.residency
         mp = self.params.migration
         c = self.cities
         housing = mp.housing_share * np.log(c.housing_cost)
@@ -504,8 +546,8 @@ class YRDModel(mesa.Model):
             + mp.size_elasticity * np.log(c.population)
             + self.amenity
         )
-        penalty = self.settlement_barrier + mp.public_service_weight * (
-            1.0 - self.public_service_access
+        penalty = residency.settlement_barrier + mp.public_service_weight * (
+            1.0 - residency.public_service_access
         )
         moving = mp.moving_cost_fixed + mp.moving_cost_per_hour * self.travel_minutes / 60.0
         np.fill_diagonal(moving, 0.0)
@@ -514,7 +556,7 @@ class YRDModel(mesa.Model):
             penalty,
             moving,
             mp.home_bias,
-            self.config.scenario.residency.flexible_talent,
+            residency.flexible_talent,
         )
         return choice_probabilities(utilities)
 
@@ -523,13 +565,15 @@ class YRDModel(mesa.Model):
         c = self.cities
         n = self.n_cities
         origin, destination = choose_locations(
-            self.rng, self.talent, self._location_probabilities(), mp.reconsider_share
+            self._rng_talent, self.talent, self._location_probabilities(), mp.reconsider_share
         )
         ppa = float(self.config.persons_per_agent)
         self._flows = np.bincount(origin * n + destination, minlength=n * n).reshape(n, n) * ppa
         c.out_migrants = self._flows.sum(axis=1)
         c.in_migrants = self._flows.sum(axis=0)
-        converted = convert_hukou(self.rng, self.talent, self.hukou_conversion_rate)
+        converted = convert_hukou(
+            self._rng_hukou, self.talent, self.residency.hukou_conversion_rate
+        )
         self._counts["hukou_conversions"] = converted * int(ppa)
         self._update_population()
 

@@ -1,0 +1,221 @@
+"""Behaviour of the model: conservation, census start, determinism, and each lever's direction."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import sim
+from agents import CityAgent, FirmAgent, TalentAgent
+from sim.model import YRDModel
+from tests.conftest import SHORT
+
+
+def test_start_year_reproduces_the_census_within_rounding(region):
+    config = sim.load_config(["end_year=2020"])
+    model = YRDModel(config, region)
+    census = region.census_population(2020)
+    assert np.all(np.abs(model.cities.population - census) <= config.persons_per_agent / 2)
+    first = model.recorder.tables()["cities"]
+    assert np.array_equal(first["population"].to_numpy(), model.cities.population)
+
+
+def test_hindcast_start_uses_the_2010_census(region):
+    config = sim.load_config(["start_year=2010", "end_year=2010", "persons_per_agent=5000"])
+    model = YRDModel(config, region)
+    census = region.census_population(2010)
+    assert np.all(np.abs(model.cities.population - census) <= 2500)
+    assert model.amenities_used == "steady_state"  # no census before 2010
+
+
+def test_start_year_gdp_equals_the_data(region):
+    model = YRDModel(sim.load_config(["end_year=2020"]), region)
+    assert np.allclose(model.cities.gdp, region.cities["gdp_2020_cny"], rtol=0.01)
+
+
+def test_migration_neither_creates_nor_loses_people(run):
+    result = run(*SHORT)
+    total = result.metrics["population"]
+    assert (total == total.iloc[0]).all()
+    cities = result.cities.sort_values(["city_id", "year"])
+    change = cities.groupby("city_id")["population"].diff().dropna()
+    net = (cities["in_migrants"] - cities["out_migrants"]).loc[change.index]
+    assert np.array_equal(change.to_numpy(), net.to_numpy())
+    flows = result.flows.groupby("year")["migrants"].sum()
+    metrics = result.metrics.set_index("year")["migrants"]
+    assert np.array_equal(flows.to_numpy(), metrics.loc[flows.index].to_numpy())
+    assert (result.flows["origin"] != result.flows["destination"]).all()
+
+
+def test_migration_is_self_limiting_and_moderate(run):
+    rate = run(*SHORT).metrics["migration_rate"].iloc[1:]
+    assert ((rate > 0.002) & (rate < 0.05)).all()
+
+
+def test_agents_are_mesa_agents_indexing_shared_state(region):
+    config = sim.load_config(["end_year=2021", "persons_per_agent=5000"])
+    model = YRDModel(config, region)
+    talent = model.agents_by_type[TalentAgent]
+    assert len(talent) == len(model.talent)
+    assert len(model.agents_by_type[CityAgent]) == 41
+    assert len(model.agents_by_type[FirmAgent]) == int(model.firms.alive.sum())
+    model.step()
+    assert len(model.agents_by_type[FirmAgent]) == int(model.firms.alive.sum())
+    agent = talent.select(lambda a: a.index == 123)[0]
+    assert agent.city == model.talent.city[123]
+    assert agent.has_local_hukou == (model.talent.city[123] == model.talent.hukou[123])
+    counts = np.bincount([a.city for a in talent], minlength=41) * config.persons_per_agent
+    assert np.array_equal(counts, model.cities.population)
+
+
+def test_same_seed_gives_identical_tables_and_another_seed_does_not(region):
+    config = sim.load_config([*SHORT])
+    first = sim.simulate(config, data=region)
+    second = sim.simulate(config, data=region)
+    for name, table in first.tables().items():
+        pd.testing.assert_frame_equal(table, second.tables()[name], check_exact=True)
+    other = sim.simulate(sim.load_config([*SHORT, "seed=1"]), data=region)
+    assert not first.flows.equals(other.flows)
+
+
+def test_the_core_does_not_import_hydra():
+    code = "import sys, sim.model, sim.run; print(any(m.startswith('hydra') for m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def _minutes(result, year, origin, destination):
+    times = result.travel_times
+    valid = times[times["year"] <= year]
+    last = valid[valid["year"] == valid["year"].max()]
+    row = last[(last["origin"] == origin) & (last["destination"] == destination)]
+    return float(row["minutes"].iloc[0])
+
+
+def test_shanghai_ningbo_link_cuts_travel_time_and_raises_ningbo_market_access(run):
+    horizon = ("end_year=2024", "persons_per_agent=5000", "output.figures=false")
+    without = run(*horizon)
+    project = "scenario.transport.projects=[{link_id: plan_huyong_crossing, year: 2023}]"
+    with_link = run(*horizon, project)
+    assert (
+        _minutes(with_link, 2024, "shanghai", "ningbo")
+        < _minutes(without, 2024, "shanghai", "ningbo") - 30
+    )
+    assert _minutes(with_link, 2022, "shanghai", "ningbo") == _minutes(
+        without, 2022, "shanghai", "ningbo"
+    )
+    assert 2023 in set(with_link.travel_times["year"])
+
+    def access(result, year):
+        c = result.cities
+        return float(c[(c["year"] == year) & (c["city_id"] == "ningbo")]["market_access"].iloc[0])
+
+    assert access(with_link, 2023) > 1.05 * access(without, 2023)
+    assert access(with_link, 2022) == pytest.approx(access(without, 2022))
+
+
+def test_adding_a_link_never_lengthens_a_travel_time(run):
+    base = run("end_year=2021", "persons_per_agent=5000", "output.figures=false")
+    extra = run(
+        "end_year=2021",
+        "persons_per_agent=5000",
+        "output.figures=false",
+        "scenario.transport.projects=[{link_id: t, from: hefei, to: hangzhou, "
+        "mode: hsr, minutes: 60, year: 2021}]",
+    )
+    a = base.travel_times[base.travel_times["year"] == 2020]["minutes"].to_numpy()
+    b = extra.travel_times[extra.travel_times["year"] == 2021]["minutes"].to_numpy()
+    assert np.all(b <= a + 1e-9) and np.any(b < a - 1)
+
+
+def test_vouchers_raise_innovations(run):
+    none = run(*SHORT, "scenario/vouchers=none")
+    funded = run(*SHORT, "scenario/vouchers=yrd_platform")
+    assert none.metrics["voucher_spend"].sum() == 0
+    assert funded.metrics["innovations"].sum() > 1.05 * none.metrics["innovations"].sum()
+    additional = funded.metrics["voucher_additional_share"].iloc[2:]
+    assert ((additional > 0.6) & (additional < 0.95)).all()  # Cornet et al. 2006: about 0.8
+
+
+def test_voucher_spending_never_exceeds_budgets(run):
+    result = run(*SHORT, "scenario/vouchers=yrd_platform")
+    cities = result.cities
+    assert (cities["voucher_spend"] <= cities["voucher_budget"] + 1e-9).all()
+    assert (result.metrics["voucher_spend"] > 0).iloc[2:].all()
+
+
+def test_yrd_portability_spends_more_across_cities_than_city_portability(run):
+    local = run(*SHORT, "scenario/vouchers=yrd_platform", "scenario.vouchers.portability=city")
+    anywhere = run(*SHORT, "scenario/vouchers=yrd_platform")
+    assert (local.metrics["voucher_cross_region_share"] == 0).all()
+    assert (anywhere.metrics["voucher_cross_region_share"].iloc[2:] > 0.2).all()
+    redeemed = local.vouchers
+    assert (redeemed["issuing_city"] == redeemed["provider_city"]).all()
+
+
+def test_lower_barriers_in_medium_and_small_cities_raise_their_population(run, region):
+    base = run(*SHORT)
+    lower = [
+        "scenario.residency.by_size_class.medium.settlement_barrier=0",
+        "scenario.residency.by_size_class.small.settlement_barrier=0",
+    ]
+    liberal = run(*SHORT, *lower)
+    targets = set(region.cities.loc[region.cities["size_class"].isin(["medium", "small"]), "id"])
+
+    def population(result):
+        c = result.cities
+        last = c[(c["year"] == c["year"].max()) & c["city_id"].isin(targets)]
+        return last["population"].sum()
+
+    assert population(liberal) > population(base) * 1.002
+
+
+def test_named_scenarios_move_their_outcomes(run):
+    base = run(*SHORT)
+    residency = run(*SHORT, "scenario=residency")
+    assert residency.metrics["non_hukou"].iloc[-1] < base.metrics["non_hukou"].iloc[-1]
+    transport = run(*SHORT, "scenario=transport")
+    assert (
+        transport.metrics["mean_travel_time_min"].iloc[-1]
+        < base.metrics["mean_travel_time_min"].iloc[-1]
+    )
+
+
+def test_outputs_have_one_row_per_year_and_city_and_no_nan(run):
+    result = run(*SHORT, "scenario=integrated")
+    years = list(range(2020, 2027))
+    assert list(result.metrics["year"]) == years
+    assert len(result.cities) == 41 * len(years)
+    assert not result.metrics.isna().any().any()
+    assert not result.cities.isna().any().any()
+    numeric = result.cities.select_dtypes("number")
+    assert (numeric.drop(columns=["amenity"]) >= 0).all().all()
+    required = {
+        "year",
+        "population",
+        "gdp",
+        "migrants",
+        "innovations",
+        "voucher_spend",
+        "voucher_cross_region_share",
+        "mean_travel_time_min",
+        "theil_gdp_per_capita",
+    }
+    assert required <= set(result.metrics.columns)
+    assert {
+        "year",
+        "city_id",
+        "population",
+        "high_skill",
+        "non_hukou",
+        "gdp",
+        "gdp_per_capita",
+        "wage",
+        "firms",
+        "innovations",
+        "voucher_spend",
+    } <= set(result.cities.columns)
