@@ -1,0 +1,130 @@
+"""The bulk decision rules and indicators against known answers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from agents.firm import allocate_labour, grant_vouchers, provider_probabilities
+from agents.talent import (
+    TalentArrays,
+    choice_probabilities,
+    choose_locations,
+    draw_categories,
+    expected_population,
+    group_counts,
+    location_utilities,
+)
+from sim import indicators
+from sim.model import within_group_quantile
+
+
+def test_location_utilities_apply_home_bias_penalty_moving_cost_and_flexible_rule():
+    n = 3
+    value = np.array([[0.0, 1.0, 2.0], [0.5, 1.5, 2.5]])
+    penalty = np.array([0.3, 0.6, 0.9])
+    moving = np.full((n, n), 2.0)
+    np.fill_diagonal(moving, 0.0)
+    u = location_utilities(value, penalty, moving, home_bias=1.0, flexible_talent=False)
+    assert u.shape == (n, n + 1, 2, n)
+    # in city 0, hukou of city 1, low skill: stay pays city 0's penalty, going home gets bias
+    assert u[0, 1, 0, 0] == pytest.approx(0.0 - 0.3)
+    assert u[0, 1, 0, 1] == pytest.approx(1.0 + 1.0 - 2.0)
+    assert u[0, 1, 0, 2] == pytest.approx(2.0 - 0.9 - 2.0)
+    # hukou outside the region: penalty everywhere, no home
+    assert u[2, n, 1, 2] == pytest.approx(2.5 - 0.9)
+    flexible = location_utilities(value, penalty, moving, home_bias=1.0, flexible_talent=True)
+    assert flexible[0, 1, 1, 2] == pytest.approx(2.5 - 2.0)  # high skill, YRD hukou: exempt
+    assert flexible[0, 1, 0, 2] == pytest.approx(u[0, 1, 0, 2])  # low skill: not exempt
+    assert flexible[0, n, 1, 2] == pytest.approx(u[0, n, 1, 2])  # hukou outside: not exempt
+
+
+def test_choice_probabilities_are_a_softmax():
+    p = choice_probabilities(np.array([[0.0, np.log(3.0)], [1000.0, 1000.0]]))
+    assert np.allclose(p, [[0.25, 0.75], [0.5, 0.5]])
+
+
+def test_draws_follow_the_probabilities():
+    rng = np.random.default_rng(0)
+    probabilities = np.array([[0.2, 0.5, 0.3], [1.0, 0.0, 0.0]])
+    rows = np.zeros(200_000, dtype=np.int64)
+    draws = draw_categories(rng, np.cumsum(probabilities, axis=1), rows)
+    assert np.allclose(np.bincount(draws, minlength=3) / len(rows), [0.2, 0.5, 0.3], atol=0.005)
+    assert (draw_categories(rng, np.cumsum(probabilities, axis=1), np.ones(100, int)) == 0).all()
+
+
+def test_simulated_moves_match_the_expected_populations():
+    rng = np.random.default_rng(1)
+    n, agents = 4, 400_000
+    talent = TalentArrays(
+        city=rng.integers(0, n, agents).astype(np.int16),
+        hukou=rng.integers(0, n + 1, agents).astype(np.int16),
+        high_skill=rng.random(agents) < 0.3,
+        years_in_city=np.zeros(agents, dtype=np.int16),
+    )
+    utilities = rng.normal(size=(n, n + 1, 2, n))
+    probabilities = choice_probabilities(utilities)
+    expected = expected_population(group_counts(talent, n), probabilities, 0.25)
+    choose_locations(rng, talent, probabilities, 0.25)
+    realised = np.bincount(talent.city, minlength=n)
+    assert realised.sum() == agents
+    assert np.allclose(realised, expected, rtol=0.01)
+
+
+def test_voucher_lottery_never_exceeds_any_budget():
+    rng = np.random.default_rng(2)
+    city = rng.integers(0, 5, 1000)
+    requested = rng.uniform(1, 10, 1000)
+    budget = np.array([0.0, 10.0, 100.0, 1000.0, 1e9])
+    granted = grant_vouchers(rng, city, requested, budget)
+    spent = np.bincount(city[granted], weights=requested[granted], minlength=5)
+    assert np.all(spent <= budget)
+    assert not granted[city == 0].any()
+    assert granted[city == 4].all()
+    assert spent[2] > 90  # the budget is used, not left idle
+
+
+def test_providers_only_where_allowed():
+    travel = np.array([[0.0, 60.0], [60.0, 0.0]])
+    allowed = np.eye(2, dtype=bool)
+    p = provider_probabilities(np.log([1.0, 100.0]), travel, 1.0, allowed)
+    assert np.allclose(p, np.eye(2))
+    free = provider_probabilities(np.log([1.0, 100.0]), travel, 1.0, np.ones((2, 2), bool))
+    assert free[0, 1] == pytest.approx(100 * np.exp(-1) / (1 + 100 * np.exp(-1)))
+
+
+def test_labour_shares_sum_to_one_per_city():
+    city = np.array([0, 0, 1, 1, 1])
+    productivity = np.array([1.0, 2.0, 1.0, 1.0, 1.0])
+    share, phi = allocate_labour(city, productivity, np.array([10.0, 30.0]), 0.5)
+    assert np.allclose(np.bincount(city, weights=share), 1.0)
+    assert share[1] == pytest.approx(4 / 5)  # phi^(1/(1-theta)) = phi^2
+    assert phi[1] == pytest.approx(np.sqrt(3.0))
+
+
+def test_within_group_quantile():
+    q = within_group_quantile(np.array([5.0, 1.0, 3.0, 2.0]), np.array([0, 0, 0, 1]), 2)
+    assert np.allclose(q, [2 / 3, 0.0, 1 / 3, 0.0])
+
+
+def test_theil_index_known_answers_and_decomposition():
+    equal = indicators.theil_index(np.array([5.0, 5.0, 5.0]), np.array([1.0, 2.0, 3.0]))
+    assert equal == pytest.approx(0.0)
+    # two equal-sized groups, one with all the income: T = ln 2
+    assert indicators.theil_index(np.array([2.0, 1e-300]), np.ones(2)) == pytest.approx(np.log(2))
+    values = np.array([1.0, 2.0, 3.0, 8.0])
+    weights = np.array([4.0, 3.0, 2.0, 1.0])
+    groups = np.array(["a", "a", "b", "b"])
+    between, within = indicators.theil_decomposition(values, weights, groups)
+    assert between + within == pytest.approx(indicators.theil_index(values, weights))
+    assert between > 0 and within > 0
+
+
+def test_travel_time_indicators():
+    travel = np.array([[0.0, 30.0, 90.0], [30.0, 0.0, 70.0], [90.0, 70.0, 0.0]])
+    population = np.array([1.0, 1.0, 2.0])
+    mean = indicators.mean_travel_time(travel, population)
+    assert mean == pytest.approx((2 * 30 + 2 * 2 * 90 + 2 * 2 * 70) / (2 + 4 + 4))
+    assert indicators.share_within(travel, population, np.zeros(3, int), 60) == 0.5
+    assert indicators.central_area_ratio(np.array([4.0, 1.0, 1.0]), np.ones(3),
+                                         np.array([True, False, False])) == pytest.approx(2.0)
