@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import mesa
 import numpy as np
 
+from agents.base import IndexedAgent, StateField
+
 
 @dataclass
 class CityState:
@@ -75,8 +77,8 @@ class CityState:
         return self.wage_low * (1 - high) + self.wage_high * high
 
 
-class CityAgent(mesa.Agent):
-    """One of the 41 prefecture-level cities.
+class CityAgent(IndexedAgent):
+    """One of the 41 prefecture-level cities; its state is its row of :class:`CityState`.
 
     Args:
         model: The model the agent belongs to (it holds ``model.cities``).
@@ -84,41 +86,28 @@ class CityAgent(mesa.Agent):
         city_id: The city's id in the data.
         province: The city's province.
         size_class: The city's State Council 2014 size class.
+
+    Attributes:
+        population: Residents (persons).
+        gdp: Output this year (RMB).
+        wage_low: Low-skill yearly wage (RMB).
+        wage_high: High-skill yearly wage (RMB).
+        housing_cost: Housing-cost index.
     """
+
+    population = StateField("cities", float)
+    gdp = StateField("cities", float)
+    wage_low = StateField("cities", float)
+    wage_high = StateField("cities", float)
+    housing_cost = StateField("cities", float)
 
     def __init__(
         self, model: mesa.Model, index: int, city_id: str, province: str, size_class: str
     ) -> None:
-        super().__init__(model)
-        self.index = index
+        super().__init__(model, index)
         self.city_id = city_id
         self.province = province
         self.size_class = size_class
-
-    @property
-    def population(self) -> float:
-        """Residents (persons)."""
-        return float(self.model.cities.population[self.index])
-
-    @property
-    def gdp(self) -> float:
-        """Output this year (RMB)."""
-        return float(self.model.cities.gdp[self.index])
-
-    @property
-    def wage_low(self) -> float:
-        """Low-skill yearly wage (RMB)."""
-        return float(self.model.cities.wage_low[self.index])
-
-    @property
-    def wage_high(self) -> float:
-        """High-skill yearly wage (RMB)."""
-        return float(self.model.cities.wage_high[self.index])
-
-    @property
-    def housing_cost(self) -> float:
-        """Housing-cost index."""
-        return float(self.model.cities.housing_cost[self.index])
 
 
 def wage_per_efficiency_unit(

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-import mesa
 import numpy as np
+
+from agents.base import IndexedAgent, StateField
 
 
 @dataclass
@@ -75,42 +76,25 @@ class FirmArrays:
         return np.arange(start, len(self.city))
 
 
-class FirmAgent(mesa.Agent):
+class FirmAgent(IndexedAgent):
     """``firms_per_agent`` innovative firms of one city that act alike.
 
-    Args:
-        model: The model the agent belongs to (it holds ``model.firms``).
-        index: The agent's position in the firm arrays.
+    The agent's state is its row of the model's :class:`FirmArrays`; an exited firm's agent is
+    removed from the model while its row stays (``alive`` False).
+
+    Attributes:
+        city: Index of the firm's city.
+        productivity: Firm productivity.
+        employment: Workers employed this year.
+        innovations_total: Innovations since the start of the run.
+        voucher_rmb_total: Voucher value redeemed since the start of the run (RMB).
     """
 
-    def __init__(self, model: mesa.Model, index: int) -> None:
-        super().__init__(model)
-        self.index = index
-
-    @property
-    def city(self) -> int:
-        """Index of the firm's city."""
-        return int(self.model.firms.city[self.index])
-
-    @property
-    def productivity(self) -> float:
-        """Firm productivity."""
-        return float(self.model.firms.productivity[self.index])
-
-    @property
-    def employment(self) -> float:
-        """Workers employed this year."""
-        return float(self.model.firms.employment[self.index])
-
-    @property
-    def innovations_total(self) -> int:
-        """Innovations since the start of the run."""
-        return int(self.model.firms.innovations_total[self.index])
-
-    @property
-    def voucher_rmb_total(self) -> float:
-        """Voucher value redeemed since the start of the run (RMB)."""
-        return float(self.model.firms.voucher_rmb_total[self.index])
+    city = StateField("firms", int)
+    productivity = StateField("firms", float)
+    employment = StateField("firms", float)
+    innovations_total = StateField("firms", int)
+    voucher_rmb_total = StateField("firms", float)
 
 
 def allocate_labour(

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import mesa
 import numpy as np
+
+from agents.base import IndexedAgent, StateField
 
 #: Rows of the choice table processed at once (bounds the temporary memory of a draw).
 _DRAW_CHUNK = 1 << 16
@@ -38,41 +39,24 @@ class TalentArrays:
         return len(self.city)
 
 
-class TalentAgent(mesa.Agent):
+class TalentAgent(IndexedAgent):
     """``persons_per_agent`` residents who share a current city, hukou city and skill.
 
-    The agent's state is read from the model's :class:`TalentArrays`; its yearly decisions
+    The agent's state is its row of the model's :class:`TalentArrays`; its yearly decisions
     (relocation, hukou conversion) are taken for all agents at once by the model through
     :func:`choose_locations` and :func:`convert_hukou`.
 
-    Args:
-        model: The model the agent belongs to (it holds ``model.talent``).
-        index: The agent's position in the talent arrays.
+    Attributes:
+        city: Index of the city the agent lives in.
+        hukou: Index of the agent's hukou city (``n_cities``: outside the YRD).
+        high_skill: Whether the agent is high-skill.
+        years_in_city: Years since the agent last moved.
     """
 
-    def __init__(self, model: mesa.Model, index: int) -> None:
-        super().__init__(model)
-        self.index = index
-
-    @property
-    def city(self) -> int:
-        """Index of the city the agent lives in."""
-        return int(self.model.talent.city[self.index])
-
-    @property
-    def hukou(self) -> int:
-        """Index of the agent's hukou city (``n_cities``: outside the YRD)."""
-        return int(self.model.talent.hukou[self.index])
-
-    @property
-    def high_skill(self) -> bool:
-        """Whether the agent is high-skill."""
-        return bool(self.model.talent.high_skill[self.index])
-
-    @property
-    def years_in_city(self) -> int:
-        """Years since the agent last moved."""
-        return int(self.model.talent.years_in_city[self.index])
+    city = StateField("talent", int)
+    hukou = StateField("talent", int)
+    high_skill = StateField("talent", bool)
+    years_in_city = StateField("talent", int)
 
     @property
     def has_local_hukou(self) -> bool:

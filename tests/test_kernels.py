@@ -126,5 +126,6 @@ def test_travel_time_indicators():
     mean = indicators.mean_travel_time(travel, population)
     assert mean == pytest.approx((2 * 30 + 2 * 2 * 90 + 2 * 2 * 70) / (2 + 4 + 4))
     assert indicators.share_within(travel, population, np.zeros(3, int), 60) == 0.5
-    assert indicators.central_area_ratio(np.array([4.0, 1.0, 1.0]), np.ones(3),
-                                         np.array([True, False, False])) == pytest.approx(2.0)
+    assert indicators.central_area_ratio(
+        np.array([4.0, 1.0, 1.0]), np.ones(3), np.array([True, False, False])
+    ) == pytest.approx(2.0)

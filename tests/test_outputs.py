@@ -54,6 +54,7 @@ def test_provenance_records_what_produced_the_run(run, region, tmp_path):
 def test_a_rerun_into_the_same_folder_is_incomplete_until_it_finishes(run, region, tmp_path):
     result = run(*SHORT)
     write_run(result, tmp_path, region, figures=False)
+
     class Boom(RuntimeError):
         pass
 
@@ -61,8 +62,12 @@ def test_a_rerun_into_the_same_folder_is_incomplete_until_it_finishes(run, regio
         raise Boom
 
     failing = sim.SimulationResult(
-        config=result.config, metrics=result.metrics, cities=result.cities,
-        flows=result.flows, travel_times=result.travel_times, vouchers=result.vouchers,
+        config=result.config,
+        metrics=result.metrics,
+        cities=result.cities,
+        flows=result.flows,
+        travel_times=result.travel_times,
+        vouchers=result.vouchers,
     )
     failing.tables = explode  # a failure while writing the tables
     with pytest.raises(Boom):
@@ -76,9 +81,20 @@ def cli_run(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("cli") / "run"
     env = {**os.environ, "MPLBACKEND": "Agg"}
     completed = subprocess.run(
-        [sys.executable, "-m", "sim.cli", "scenario=integrated", "seed=3", "end_year=2023",
-         "persons_per_agent=5000", f"hydra.run.dir={out}"],
-        capture_output=True, text=True, env=env, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "sim.cli",
+            "scenario=integrated",
+            "seed=3",
+            "end_year=2023",
+            "persons_per_agent=5000",
+            f"hydra.run.dir={out}",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
     )
     assert completed.returncode == 0, completed.stderr
     return out
@@ -105,15 +121,23 @@ def test_cli_and_api_give_the_same_tables(cli_run, region):
     result = sim.simulate(config, data=region)
     for name in TABLES:
         read = pd.read_csv(cli_run / f"{name}.csv")
-        pd.testing.assert_frame_equal(read, getattr(result, name), check_dtype=False,
-                                      check_exact=True)
+        pd.testing.assert_frame_equal(
+            read, getattr(result, name), check_dtype=False, check_exact=True
+        )
 
 
 def test_cli_refuses_a_bad_config_with_a_short_message(tmp_path):
     completed = subprocess.run(
-        [sys.executable, "-m", "sim.cli", "scenario.vouchers.subsidy_rate=2",
-         f"hydra.run.dir={tmp_path / 'bad'}"],
-        capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "sim.cli",
+            "scenario.vouchers.subsidy_rate=2",
+            f"hydra.run.dir={tmp_path / 'bad'}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert completed.returncode == 2
     assert "scenario.vouchers.subsidy_rate" in completed.stderr
