@@ -141,6 +141,31 @@ def exit_probability(
     return np.minimum(exit_rate * np.exp(-0.5 * (log_phi - mean[city])), 1.0)
 
 
+def keep_one_per_city(
+    city: np.ndarray, leaving: np.ndarray, productivity: np.ndarray, n_cities: int
+) -> np.ndarray:
+    """Cancel departures (exit or relocation) that would leave a city with no firm.
+
+    In a city all of whose firms would leave, the most productive one stays.
+
+    Args:
+        city: City of each firm.
+        leaving: Whether each firm leaves its city.
+        productivity: Productivity of each firm.
+        n_cities: Number of cities.
+
+    Returns:
+        The departures that remain.
+    """
+    staying = np.bincount(city[~leaving], minlength=n_cities)
+    present = np.bincount(city, minlength=n_cities)
+    leaving = leaving.copy()
+    for empty in np.flatnonzero((staying == 0) & (present > 0)):
+        members = np.flatnonzero(city == empty)
+        leaving[members[np.argmax(productivity[members])]] = False
+    return leaving
+
+
 def grant_vouchers(
     rng: np.random.Generator,
     applicant_city: np.ndarray,

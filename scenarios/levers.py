@@ -105,7 +105,7 @@ class VoucherLever(StrictModel):
     """Innovation vouchers that subsidise firms' purchases of R&D services.
 
     Budgets are annual, in RMB, per province (shared among its cities in proportion to their
-    start-year GDP) and/or per city (a city's own entry replaces its province share). Unspent
+    2020 GDP) and/or per city (a city's own entry replaces its province share). Unspent
     budget lapses at the end of the year. Vouchers are granted by lottery among applying
     eligible firms until the issuing city's budget is used.
 

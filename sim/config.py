@@ -158,6 +158,20 @@ def check_against_data(config: SimConfig, data: RegionData) -> None:
         for k, city in enumerate(project.via):
             if city not in ids:
                 problems.append(f"{path}.via[{k}]: {city!r} is not a city id; allowed: {allowed}")
+    params = config.params.transport
+    for number, pair in enumerate(params.no_road_between):
+        for k, city in enumerate(pair):
+            if city not in ids:
+                problems.append(
+                    f"params.transport.no_road_between[{number}][{k}]: {city!r} is not a city "
+                    f"id; allowed: {allowed}"
+                )
+    for number, link in enumerate(params.excluded_links):
+        if link not in link_ids:
+            problems.append(
+                f"params.transport.excluded_links[{number}]: {link!r} is not a link in "
+                "transport_links.csv"
+            )
     for number, link in enumerate(transport.remove_links):
         if link not in link_ids:
             problems.append(

@@ -4,19 +4,22 @@ One step is one year, in this order (see ``docs/ODD.md``, Process overview):
 
 1. **Transport**: open the links whose year has come; recompute travel times if the set of open
    links changed; update market and knowledge access.
-2. **Firms**: produce; spend on R&D; apply for vouchers and buy R&D services; innovate; exit,
-   enter and relocate.
-3. **Cities**: clear labour markets (wages by skill), update housing cost, GDP and R&D-service
-   capacity; reset voucher budgets.
-4. **Talent**: a share reconsiders location (multinomial logit); non-hukou residents gain local
-   hukou at their city's rate.
-5. **Record** the year's indicators.
+2. **Firms**: produce; spend on R&D; receive the year's voucher budgets, apply for vouchers and
+   buy R&D services; innovate; exit, relocate and enter.
+3. **Cities**: clear labour markets with the year's firms (wages by skill), update housing cost,
+   GDP and R&D-service capacity.
+4. **Talent**: a share reconsiders location (multinomial logit on the wages of stage 3);
+   non-hukou residents gain local hukou at their city's rate.
+5. **Record** the year-end state: production, wages and housing are recomputed with the
+   year-end population (so that GDP per capita and the inequality indices use one population),
+   then the year's indicators are recorded.
 
 The start year is recorded before any step, as the initial (census) state.
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import mesa
@@ -34,6 +37,7 @@ from agents.firm import (
     allocate_labour,
     exit_probability,
     grant_vouchers,
+    keep_one_per_city,
     provider_probabilities,
 )
 from agents.talent import (
@@ -185,6 +189,10 @@ class YRDModel(mesa.Model):
         self._update_rd_capacity()
         self._update_access()
         self._market_access_start = self.cities.market_access.copy()
+        # Innovation responds to knowledge access and provider capacity relative to the start
+        # year's regional means, so that region-wide improvements raise innovation.
+        self._knowledge_access_ref = float(self.cities.knowledge_access.mean())
+        self._rd_capacity_ref = float(self.cities.rd_capacity.mean())
         _, phi = self._labour_allocation()
         labour = np.maximum(self.cities.efficiency_labour, 1.0)
         self._tfp_base = gdp_start / (phi * labour**self.params.labour.labour_elasticity)
@@ -265,6 +273,13 @@ class YRDModel(mesa.Model):
                 break
             self.amenity += 0.9 * step * error
             self.amenity -= self.amenity.mean()
+        else:
+            warnings.warn(
+                f"amenity calibration ({mode}) stopped after {max_rounds} rounds with a largest "
+                f"error of {np.abs(error).max():.2e} in log population",
+                RuntimeWarning,
+                stacklevel=2,
+            )
         return mode
 
     # ------------------------------------------------------------------------ state updates
@@ -368,6 +383,7 @@ class YRDModel(mesa.Model):
         self._firm_stage()
         self._city_stage()
         self._talent_stage()
+        self._city_stage()  # year-end accounts with the year-end population
         self._record()
 
     def _transport_stage(self) -> None:
@@ -406,8 +422,9 @@ class YRDModel(mesa.Model):
         # Voucher lottery and redemption.
         active = self.year >= lever.start_year
         c.voucher_budget = self.voucher_budget_per_year * active
-        rate = lever.subsidy_rate
-        requested = opportunities * min(lever.cap_per_firm_rmb, rate * ip.project_cost_rmb)
+        per_project = min(lever.cap_per_firm_rmb, lever.subsidy_rate * ip.project_cost_rmb)
+        voucher_share = per_project / ip.project_cost_rmb  # share of the cost the voucher pays
+        requested = opportunities * per_project
         if lever.eligible_firms == "small":
             quantile = within_group_quantile(f.employment[alive], city, self.n_cities)
             eligible = quantile < lever.small_firm_quantile
@@ -416,7 +433,7 @@ class YRDModel(mesa.Model):
         applies = (
             eligible
             & (opportunities > 0)
-            & (value_ratio >= 1 - rate)
+            & (value_ratio >= 1 - voucher_share)
             & (c.voucher_budget[city] > 0)
         )
         granted = np.zeros(n_firms, dtype=bool)
@@ -435,8 +452,8 @@ class YRDModel(mesa.Model):
             provider[who] = draw_categories(rng, np.cumsum(probabilities, axis=1), city[who])
 
         # Innovation.
-        quality = (c.rd_capacity / c.rd_capacity.mean()) ** ip.provider_quality_elasticity
-        knowledge = c.knowledge_access / c.knowledge_access.mean()
+        quality = (c.rd_capacity / self._rd_capacity_ref) ** ip.provider_quality_elasticity
+        knowledge = c.knowledge_access / self._knowledge_access_ref
         project_quality = np.where(buys, quality[np.maximum(provider, 0)], 0.0)
         hazard = (
             ip.base_innovation_rate
@@ -458,7 +475,7 @@ class YRDModel(mesa.Model):
         c.voucher_spend = np.bincount(city, weights=voucher_value, minlength=n)
         pair = city[redeemed] * n + provider[redeemed]
         self._voucher_count = np.bincount(
-            pair, weights=np.full(len(pair), per_agent), minlength=n * n
+            pair, weights=opportunities[redeemed], minlength=n * n
         ).reshape(n, n)
         self._voucher_value = np.bincount(
             pair, weights=voucher_value[redeemed], minlength=n * n
@@ -486,13 +503,9 @@ class YRDModel(mesa.Model):
         regional_profit = (1 - theta) * c.gdp.sum() / count.sum()
 
         # Exit; a city keeps at least its most productive firm.
-        exits = rng.random(len(alive)) < exit_probability(
-            city, f.productivity[alive], n, fp.exit_rate
-        )
-        left = np.bincount(city[~exits], minlength=n)
-        for empty in np.flatnonzero((left == 0) & (count > 0)):
-            members = np.flatnonzero(city == empty)
-            exits[members[np.argmax(f.productivity[alive][members])]] = False
+        productivity = f.productivity[alive]
+        exits = rng.random(len(alive)) < exit_probability(city, productivity, n, fp.exit_rate)
+        exits = keep_one_per_city(city, exits, productivity, n)
         gone = alive[exits]
         f.alive[gone] = False
         for index in gone:
@@ -502,7 +515,8 @@ class YRDModel(mesa.Model):
 
         # Relocation of a share of the survivors.
         survivors = alive[~exits]
-        movers = survivors[rng.random(len(survivors)) < fp.relocation_share]
+        considering = rng.random(len(survivors)) < fp.relocation_share
+        movers = survivors[considering]
         if len(movers):
             cost = fp.relocation_cost_fixed + fp.relocation_cost_per_hour * self.travel_minutes / 60
             np.fill_diagonal(cost, 0.0)
@@ -510,6 +524,10 @@ class YRDModel(mesa.Model):
             probabilities = choice_probabilities(utility)
             origin = f.city[movers]
             destination = draw_categories(rng, np.cumsum(probabilities, axis=1), origin)
+            leaving = np.zeros(len(survivors), dtype=bool)
+            leaving[considering] = destination != origin
+            leaving = keep_one_per_city(f.city[survivors], leaving, f.productivity[survivors], n)
+            destination = np.where(leaving[considering], destination, origin)
             f.city[movers] = destination
             self._counts["firm_relocations"] = int((destination != origin).sum())
 

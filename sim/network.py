@@ -58,16 +58,19 @@ def make_line(
     data: RegionData,
     params: TransportParams,
     *,
-    minutes: float | None = None,
+    in_vehicle_min: float | None = None,
+    door_to_door_min: float | None = None,
     speed_kmh: float | None = None,
     length_km: float | None = None,
 ) -> Line:
     """Time a line through ``stops`` from what is known of it.
 
     The route length is ``length_km`` when it is at least the great-circle distance along the
-    stops, else that distance times the mode's detour factor. In-vehicle time is ``minutes``
-    (access excluded) when given, else length over speed (design speed times the rail speed
-    factor on rail). Time is shared between segments in proportion to their distance.
+    stops, else that distance times the mode's detour factor. The end-to-end in-vehicle time is,
+    in order of preference: ``door_to_door_min`` less the access time (a scenario's ``minutes``),
+    ``in_vehicle_min`` (a timetable time from the data), or length over speed (design speed
+    times the rail speed factor on rail). Time is shared between segments in proportion to their
+    distance; a trip on a rail line adds the access time once.
     """
     kind = mode_kind(mode)
     on_rail = kind != "road"
@@ -78,8 +81,10 @@ def make_line(
     detour = params.rail_detour if on_rail else params.road_detour
     route_km = length_km if length_km is not None and length_km >= straight else straight * detour
     access = params.rail_access_min if on_rail else 0.0
-    if minutes is not None:
-        total = max(minutes - access, 1.0)
+    if door_to_door_min is not None:
+        total = max(door_to_door_min - access, 1.0)
+    elif in_vehicle_min is not None:
+        total = in_vehicle_min
     else:
         speed = speed_kmh if speed_kmh is not None else params.default_design_speed_kmh[kind]
         effective = speed * params.rail_speed_factor if on_rail else speed
@@ -95,15 +100,30 @@ def _data_value(value: float) -> float | None:
     return None if value is None or np.isnan(value) else float(value)
 
 
+def _data_attr(row: object | None, column: str) -> float | None:
+    """A numeric attribute of a data link, or ``None`` when there is no row or no value."""
+    return None if row is None else _data_value(getattr(row, column))
+
+
+def _first(*values: float | None) -> float | None:
+    return next((v for v in values if v is not None), None)
+
+
 def build_lines(data: RegionData, lever: TransportLever, params: TransportParams) -> list[Line]:
-    """All lines a run can use: existing links of the data plus the lever's projects."""
+    """All lines a run can use: existing links of the data plus the lever's projects.
+
+    Existing links open in their data year unless removed by the lever (``remove_links``) or
+    excluded as not carrying passengers between the city centres
+    (``params.excluded_links``). A project naming a link of the data takes the data's route,
+    mode, length, speed and timetable time unless it gives its own.
+    """
     index = data.city_index
     by_id = {row.link_id: row for row in data.links.itertuples(index=False)}
-    removed = set(lever.remove_links)
+    skipped = set(lever.remove_links) | set(params.excluded_links)
     projects: dict[str, TransportProject] = {p.link_id: p for p in lever.projects}
     lines: list[Line] = []
     for row in data.links.itertuples(index=False):
-        if row.link_id in removed or row.link_id in projects or row.status != "existing":
+        if row.link_id in skipped or row.link_id in projects or row.status != "existing":
             continue
         stops = [index[row.from_id], *(index[v] for v in row.via_ids), index[row.to_id]]
         lines.append(
@@ -114,7 +134,7 @@ def build_lines(data: RegionData, lever: TransportLever, params: TransportParams
                 int(row.year_open),
                 data,
                 params,
-                minutes=_data_value(row.time_after_min),
+                in_vehicle_min=_data_value(row.time_after_min),
                 speed_kmh=_data_value(row.design_speed_kmh),
                 length_km=_data_value(row.length_km),
             )
@@ -125,25 +145,19 @@ def build_lines(data: RegionData, lever: TransportLever, params: TransportParams
             stop_ids = [project.from_, *project.via, project.to]
         else:
             stop_ids = [known.from_id, *known.via_ids, known.to_id]
-        mode = project.mode or (known.mode if known is not None else "road")
-        minutes = project.minutes
-        speed = project.speed_kmh
-        length = project.length_km
-        if known is not None and project.from_ is None:
-            minutes = minutes if minutes is not None else _data_value(known.time_after_min)
-            speed = speed if speed is not None else _data_value(known.design_speed_kmh)
-            length = length if length is not None else _data_value(known.length_km)
+
         lines.append(
             make_line(
                 project.link_id,
                 [index[c] for c in stop_ids],
-                mode,
+                project.mode or (known.mode if known is not None else "road"),
                 project.year,
                 data,
                 params,
-                minutes=minutes,
-                speed_kmh=speed,
-                length_km=length,
+                door_to_door_min=project.minutes,
+                in_vehicle_min=_data_attr(known, "time_after_min"),
+                speed_kmh=_first(project.speed_kmh, _data_attr(known, "design_speed_kmh")),
+                length_km=_first(project.length_km, _data_attr(known, "length_km")),
             )
         )
     return lines
@@ -163,7 +177,11 @@ class TransportNetwork:
         lat = data.cities["lat"].to_numpy()
         lon = data.cities["lon"].to_numpy()
         self.road = np.full((self.n, self.n), np.inf)
+        no_road = {frozenset(pair) for pair in params.no_road_between}
+        ids = data.city_ids
         for i, j in data.neighbours:
+            if frozenset((ids[i], ids[j])) in no_road:
+                continue
             km = float(great_circle_km(lat[i], lon[i], lat[j], lon[j])) * params.road_detour
             self.road[i, j] = self.road[j, i] = km / params.road_speed_kmh * 60.0
         self.lines = build_lines(data, lever, params)

@@ -165,6 +165,10 @@ class TransportParams(StrictModel):
         rail_speed_factor: Average speed over design speed on rail (stops, acceleration).
         rail_access_min: Minutes to reach and leave stations on a rail trip.
         default_design_speed_kmh: Design speed by mode where the data give none.
+        no_road_between: Pairs of neighbouring cities whose boundaries meet only at sea, so
+            that no road joins them directly (their fixed links, if any, come from the data).
+        excluded_links: Links of the data that carry no passengers between the two city
+            centres (e.g. the Donghai Bridge, which reaches Yangshan port only).
         market_access_decay_min: Decay (minutes) of market access ``sum_j GDP_j exp(-T_ij/tau)``.
         knowledge_access_decay_min: Decay (minutes) of knowledge access.
     """
@@ -175,6 +179,8 @@ class TransportParams(StrictModel):
     rail_speed_factor: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
     rail_access_min: NonNegative
     default_design_speed_kmh: dict[str, Positive]
+    no_road_between: list[tuple[str, str]]
+    excluded_links: list[str]
     market_access_decay_min: Positive
     knowledge_access_decay_min: Positive
 

@@ -129,3 +129,13 @@ def test_travel_time_indicators():
     assert indicators.central_area_ratio(
         np.array([4.0, 1.0, 1.0]), np.ones(3), np.array([True, False, False])
     ) == pytest.approx(2.0)
+
+
+def test_departures_never_empty_a_city():
+    from agents.firm import keep_one_per_city
+
+    city = np.array([0, 0, 1, 1, 2])
+    leaving = np.array([True, True, True, False, False])
+    productivity = np.array([1.0, 3.0, 1.0, 1.0, 1.0])
+    kept = keep_one_per_city(city, leaving, productivity, 3)
+    assert kept.tolist() == [True, False, True, False, False]

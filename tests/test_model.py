@@ -219,3 +219,11 @@ def test_outputs_have_one_row_per_year_and_city_and_no_nan(run):
         "innovations",
         "voucher_spend",
     } <= set(result.cities.columns)
+
+
+def test_voucher_table_counts_the_projects_paid(run):
+    result = run(*SHORT, "scenario/vouchers=yrd_platform")
+    per_year = result.vouchers.groupby("year")[["vouchers", "value_rmb"]].sum()
+    metrics = result.metrics.set_index("year").loc[per_year.index]
+    assert np.array_equal(per_year["vouchers"].to_numpy(), metrics["voucher_projects"].to_numpy())
+    assert np.allclose(per_year["value_rmb"] / 1e6, metrics["voucher_spend"])
