@@ -167,7 +167,7 @@ def keep_one_per_city(
 
 
 def grant_vouchers(
-    rng: np.random.Generator,
+    lottery: np.ndarray,
     applicant_city: np.ndarray,
     requested: np.ndarray,
     budget: np.ndarray,
@@ -178,7 +178,7 @@ def grant_vouchers(
     running total of granted value stays within the city's budget.
 
     Args:
-        rng: The model's random generator.
+        lottery: A uniform random number per application (its place in the queue).
         applicant_city: Issuing city of each application.
         requested: Voucher value asked for (RMB).
         budget: ``(n,)`` budget of each city this year (RMB).
@@ -191,7 +191,7 @@ def grant_vouchers(
     """
     if len(applicant_city) == 0:
         return np.zeros(0, dtype=bool)
-    order = np.lexsort((rng.random(len(applicant_city)), applicant_city))
+    order = np.lexsort((lottery, applicant_city))
     city_sorted = applicant_city[order]
     running = np.cumsum(requested[order])
     first = np.searchsorted(city_sorted, city_sorted, side="left")
@@ -223,7 +223,7 @@ def provider_probabilities(
         ``(n, n)`` probabilities, rows summing to one.
     """
     utility = log_capacity[None, :] - cost_per_hour * travel_minutes / 60.0
-    utility = np.where(allowed, utility, -np.inf)
+    utility = np.where(allowed & np.isfinite(log_capacity)[None, :], utility, -np.inf)
     utility -= utility.max(axis=1, keepdims=True)
     weight = np.exp(utility)
     return weight / weight.sum(axis=1, keepdims=True)

@@ -14,9 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from agents.base import IndexedAgent, StateField
-
-#: Rows of the choice table processed at once (bounds the temporary memory of a draw).
-_DRAW_CHUNK = 1 << 16
+from agents.sampling import draw_categories
 
 
 @dataclass
@@ -112,29 +110,6 @@ def choice_probabilities(utilities: np.ndarray) -> np.ndarray:
     return weights / weights.sum(axis=-1, keepdims=True)
 
 
-def draw_categories(
-    rng: np.random.Generator, cumulative: np.ndarray, rows: np.ndarray
-) -> np.ndarray:
-    """Draw one category per entry of ``rows`` from the cumulative distributions of a table.
-
-    Args:
-        rng: The model's random generator.
-        cumulative: ``(groups, k)`` cumulative probabilities, each row ending at 1.
-        rows: Group index of each draw.
-
-    Returns:
-        The drawn category (``0..k-1``) of each draw.
-    """
-    k = cumulative.shape[1]
-    uniform = rng.random(len(rows))
-    out = np.empty(len(rows), dtype=np.int64)
-    for start in range(0, len(rows), _DRAW_CHUNK):
-        stop = start + _DRAW_CHUNK
-        table = cumulative[rows[start:stop]]
-        out[start:stop] = (table < uniform[start:stop, None]).sum(axis=1)
-    return np.minimum(out, k - 1)
-
-
 def group_index(talent: TalentArrays, n_cities: int) -> np.ndarray:
     """Flat (origin, hukou, skill) group of each agent, as rows of the choice table."""
     origin = talent.city.astype(np.int64)
@@ -171,6 +146,9 @@ def choose_locations(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Let a share of talent reconsider and draw their new cities; update the arrays.
 
+    Two uniform numbers are drawn for every agent (whether it reconsiders, and where it goes),
+    so an agent's draws do not depend on the other agents' choices.
+
     Args:
         rng: The model's random generator.
         talent: The talent arrays (updated in place).
@@ -181,11 +159,13 @@ def choose_locations(
         ``(origins, destinations)`` of the agents that moved.
     """
     n = probabilities.shape[0]
-    reconsider = np.flatnonzero(rng.random(len(talent)) < reconsider_share)
+    reconsider_uniform = rng.random(len(talent))
+    choice_uniform = rng.random(len(talent))
+    reconsider = np.flatnonzero(reconsider_uniform < reconsider_share)
     origin = talent.city[reconsider].astype(np.int64)
     group = (origin * (n + 1) + talent.hukou[reconsider]) * 2 + talent.high_skill[reconsider]
     cumulative = np.cumsum(probabilities.reshape(-1, n), axis=1)
-    destination = draw_categories(rng, cumulative, group)
+    destination = draw_categories(choice_uniform[reconsider], cumulative, group)
     moved = destination != origin
     movers = reconsider[moved]
     talent.years_in_city += 1
@@ -207,8 +187,9 @@ def convert_hukou(
     Returns:
         Number of agents converted.
     """
+    uniform = rng.random(len(talent))
     candidates = np.flatnonzero(talent.hukou != talent.city)
     cities = talent.city[candidates]
-    converted = candidates[rng.random(len(candidates)) < conversion_rate[cities]]
+    converted = candidates[uniform[candidates] < conversion_rate[cities]]
     talent.hukou[converted] = talent.city[converted]
     return len(converted)

@@ -14,6 +14,7 @@ from pydantic import Field, ValidationError, model_validator
 
 from scenarios.levers import ResidencyLever, ScenarioConfig, StrictModel
 from sim.data import CENSUS_YEARS, RegionData
+from sim.network import mode_kind
 from sim.parameters import BehaviourParams
 
 FIRST_YEAR = CENSUS_YEARS[0]
@@ -144,8 +145,16 @@ def check_against_data(config: SimConfig, data: RegionData) -> None:
     link_ids = set(data.links["link_id"])
     problems: list[str] = []
     transport = config.scenario.transport
+    modes = dict(zip(data.links["link_id"], data.links["mode"], strict=True))
+    access = config.params.transport.rail_access_min
     for number, project in enumerate(transport.projects):
         path = f"scenario.transport.projects[{number}]"
+        mode = project.mode or modes.get(project.link_id, "road")
+        if project.minutes is not None and mode_kind(mode) != "road" and project.minutes <= access:
+            problems.append(
+                f"{path}.minutes: {project.minutes:g} is door to door and must exceed the "
+                f"{access:g} minutes of station access on rail (params.transport.rail_access_min)"
+            )
         if project.from_ is None and project.link_id not in link_ids:
             problems.append(
                 f"{path}.link_id: {project.link_id!r} is not a link in transport_links.csv and "

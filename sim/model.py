@@ -40,12 +40,12 @@ from agents.firm import (
     keep_one_per_city,
     provider_probabilities,
 )
+from agents.sampling import binomial_inverse, draw_categories
 from agents.talent import (
     TalentAgent,
     choice_probabilities,
     choose_locations,
     convert_hukou,
-    draw_categories,
     expected_population,
     group_counts,
     location_utilities,
@@ -100,6 +100,21 @@ def residency_arrays(lever: ResidencyLever, data: RegionData) -> ResidencyArrays
     )
 
 
+#: The processes that draw random numbers, each from its own stream (see ``YRDModel._stream``).
+RANDOM_STREAMS: tuple[str, ...] = (
+    "start",
+    "projects",
+    "vouchers",
+    "providers",
+    "innovation",
+    "exit",
+    "relocation",
+    "entry",
+    "talent",
+    "hukou",
+)
+
+
 class YRDModel(mesa.Model):
     """Agent-based model of regional integration in the Yangtze River Delta.
 
@@ -123,16 +138,10 @@ class YRDModel(mesa.Model):
         check_against_data(config, self.data)
         self.params = config.params
         self.year = config.start_year
-        # One child stream per process, all derived from the seed: scenarios run with the same
-        # seed then share their random numbers process by process (common random numbers),
-        # which makes differences between scenarios mostly the levers' effect, not noise.
-        (
-            self._rng_start,
-            self._rng_innovation,
-            self._rng_firms,
-            self._rng_talent,
-            self._rng_hukou,
-        ) = self.rng.spawn(5)
+        # Random numbers: one stream per process and year, derived from the model's seeded
+        # generator (see _stream); draws are made per agent row, so that scenarios run with
+        # the same seed share their random numbers agent by agent (common random numbers).
+        self._entropy = int(self.rng.integers(2**63))
         frame = self.data.cities
         self.n_cities = n = self.data.n_cities
         self.area = frame["area_km2"].to_numpy(dtype=float)
@@ -157,14 +166,16 @@ class YRDModel(mesa.Model):
         # Talent.
         census = self.data.census_population(config.census_year).astype(float)
         self.talent = initial_talent(
-            self._rng_start,
+            self._stream("start"),
             self.data,
             census,
             config.persons_per_agent,
             self.travel_minutes,
             self.params.initial,
         )
-        TalentAgent.create_agents(self, len(self.talent), index=np.arange(len(self.talent)))
+        # A plain loop over Python ints: Mesa's create_agents would also build an AgentSet that
+        # is not needed here (the model's agents_by_type holds them).
+        self.talent_agents = [TalentAgent(self, i) for i in range(len(self.talent))]
         self._update_population()
         self._population_start = self.cities.population.copy()
         self._high_skill_start = np.maximum(self.cities.high_skill, 1.0)
@@ -176,7 +187,7 @@ class YRDModel(mesa.Model):
         growth = (1 + self.params.labour.tfp_growth) ** (config.start_year - 2020)
         gdp_start = gdp_pc_2020 * self.cities.population * growth
         self.firms = initial_firms(
-            self._rng_start, gdp_start, config.firms_per_agent, self.params.firms
+            self._stream("start"), gdp_start, config.firms_per_agent, self.params.firms
         )
         self.firm_agents: list[FirmAgent | None] = list(
             FirmAgent.create_agents(
@@ -206,6 +217,16 @@ class YRDModel(mesa.Model):
         self._record()
 
     # ----------------------------------------------------------------------------- set-up
+    def _stream(self, process: str) -> np.random.Generator:
+        """The random stream of one process in the current year.
+
+        Streams are keyed by (model entropy, year, process), so a process's draws in a year do
+        not depend on how many numbers other processes or earlier years used. Within a stream,
+        draws are made for every agent row (dead firm rows included) and then indexed, so the
+        same agent gets the same number in every scenario run with the same seed.
+        """
+        return np.random.default_rng([self._entropy, self.year, RANDOM_STREAMS.index(process)])
+
     def _set_policies(self) -> None:
         """Per-city arrays of the residency and voucher levers."""
         scenario = self.config.scenario
@@ -262,6 +283,17 @@ class YRDModel(mesa.Model):
             growth = (after / before) ** (1 / years) - (after.sum() / before.sum()) ** (1 / years)
             target = population * (1 + growth)
             target *= population.sum() / target.sum()
+            # A city can lose at most the share that reconsiders in a year.
+            floor = (1 - 0.8 * migration.reconsider_share) * population
+            if (target < floor).any():
+                cities = [self.data.city_ids[i] for i in np.flatnonzero(target < floor)]
+                warnings.warn(
+                    f"census-trend decline of {cities} exceeds what reconsider_share "
+                    f"{migration.reconsider_share} allows in a year; their targets are limited",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
+                target = np.maximum(target, floor)
         counts = group_counts(self.talent, self.n_cities)
         ppa = self.config.persons_per_agent
         step = 1.0 / migration.reconsider_share if migration.reconsider_share > 0 else 0.0
@@ -299,9 +331,12 @@ class YRDModel(mesa.Model):
         )
 
     def _update_rd_capacity(self) -> None:
-        """R&D-service capacity: universities (plus one) times the change in high skill."""
+        """R&D-service capacity: one plus universities times the change in high-skill residents.
+
+        At least 1, so that every city can serve its own firms.
+        """
         heis = self.data.cities["n_heis"].to_numpy(dtype=float)
-        self.cities.rd_capacity = (1.0 + heis) * self.cities.high_skill / self._high_skill_start
+        self.cities.rd_capacity = 1.0 + heis * self.cities.high_skill / self._high_skill_start
 
     def _update_access(self) -> None:
         transport = self.params.transport
@@ -401,7 +436,9 @@ class YRDModel(mesa.Model):
 
     def _innovate(self) -> None:
         """R&D, voucher lottery, R&D-service purchases and innovation of every active firm."""
-        rng = self._rng_innovation
+        rows = len(self.firms.city)
+        projects_rng = self._stream("projects")
+        voucher_rng = self._stream("vouchers")
         ip = self.params.innovation
         lever = self.config.scenario.vouchers
         f = self.firms
@@ -413,10 +450,9 @@ class YRDModel(mesa.Model):
         rd_intensity = f.rd_intensity[alive]
         n_firms = len(alive)
 
-        opportunities = rng.binomial(per_agent, ip.project_opportunity_rate, size=n_firms)
-        value_ratio = np.exp(
-            rng.normal(ip.project_value_log_mean, ip.project_value_log_sd, n_firms)
-        )
+        opportunities = projects_rng.binomial(per_agent, ip.project_opportunity_rate, rows)[alive]
+        log_value = projects_rng.normal(ip.project_value_log_mean, ip.project_value_log_sd, rows)
+        value_ratio = np.exp(log_value[alive])
         project_cost = opportunities * ip.project_cost_rmb
 
         # Voucher lottery and redemption.
@@ -436,9 +472,13 @@ class YRDModel(mesa.Model):
             & (value_ratio >= 1 - voucher_share)
             & (c.voucher_budget[city] > 0)
         )
+        lottery = voucher_rng.random(rows)[alive]
+        redemption = voucher_rng.random(rows)[alive]
         granted = np.zeros(n_firms, dtype=bool)
-        granted[applies] = grant_vouchers(rng, city[applies], requested[applies], c.voucher_budget)
-        redeemed = granted & (rng.random(n_firms) < ip.voucher_redemption_rate)
+        granted[applies] = grant_vouchers(
+            lottery[applies], city[applies], requested[applies], c.voucher_budget
+        )
+        redeemed = granted & (redemption < ip.voucher_redemption_rate)
         buys = redeemed | ((opportunities > 0) & (value_ratio >= 1.0))
 
         # Providers of R&D services.
@@ -446,10 +486,13 @@ class YRDModel(mesa.Model):
         cost = ip.provider_distance_cost_per_hour
         everywhere = np.ones((self.n_cities, self.n_cities), dtype=bool)
         provider = np.full(n_firms, -1)
+        provider_uniform = self._stream("providers").random(rows)[alive]
         for mask, allowed in ((redeemed, self.voucher_allowed), (buys & ~redeemed, everywhere)):
             who = np.flatnonzero(mask)
             probabilities = provider_probabilities(log_capacity, self.travel_minutes, cost, allowed)
-            provider[who] = draw_categories(rng, np.cumsum(probabilities, axis=1), city[who])
+            provider[who] = draw_categories(
+                provider_uniform[who], np.cumsum(probabilities, axis=1), city[who]
+            )
 
         # Innovation.
         quality = (c.rd_capacity / self._rd_capacity_ref) ** ip.provider_quality_elasticity
@@ -461,7 +504,8 @@ class YRDModel(mesa.Model):
             * knowledge[city] ** ip.knowledge_access_elasticity
             + ip.project_innovation_rate * opportunities / per_agent * project_quality
         )
-        innovations = rng.binomial(per_agent, 1.0 - np.exp(-hazard))
+        uniform = self._stream("innovation").random(rows)[alive]
+        innovations = binomial_inverse(uniform, per_agent, 1.0 - np.exp(-hazard))
         f.productivity[alive] *= 1.0 + ip.innovation_productivity_step * innovations / per_agent
         f.innovations[alive] = innovations
         f.innovations_total[alive] += innovations
@@ -490,7 +534,7 @@ class YRDModel(mesa.Model):
         profit per firm net of a cost rising in travel time; entry is higher in cities with
         above-regional profit per firm.
         """
-        rng = self._rng_firms
+        rows = len(self.firms.city)
         fp = self.params.firms
         theta = self.params.labour.labour_elasticity
         f = self.firms
@@ -504,7 +548,8 @@ class YRDModel(mesa.Model):
 
         # Exit; a city keeps at least its most productive firm.
         productivity = f.productivity[alive]
-        exits = rng.random(len(alive)) < exit_probability(city, productivity, n, fp.exit_rate)
+        exit_uniform = self._stream("exit").random(rows)[alive]
+        exits = exit_uniform < exit_probability(city, productivity, n, fp.exit_rate)
         exits = keep_one_per_city(city, exits, productivity, n)
         gone = alive[exits]
         f.alive[gone] = False
@@ -515,15 +560,21 @@ class YRDModel(mesa.Model):
 
         # Relocation of a share of the survivors.
         survivors = alive[~exits]
-        considering = rng.random(len(survivors)) < fp.relocation_share
+        relocation_rng = self._stream("relocation")
+        consider_uniform = relocation_rng.random(rows)
+        destination_uniform = relocation_rng.random(rows)
+        considering = consider_uniform[survivors] < fp.relocation_share
         movers = survivors[considering]
         if len(movers):
             cost = fp.relocation_cost_fixed + fp.relocation_cost_per_hour * self.travel_minutes / 60
             np.fill_diagonal(cost, 0.0)
-            utility = np.log(profit_per_firm)[None, :] - cost
+            with np.errstate(divide="ignore"):  # an empty city has no profit: -inf utility
+                utility = np.log(profit_per_firm)[None, :] - cost
             probabilities = choice_probabilities(utility)
             origin = f.city[movers]
-            destination = draw_categories(rng, np.cumsum(probabilities, axis=1), origin)
+            destination = draw_categories(
+                destination_uniform[movers], np.cumsum(probabilities, axis=1), origin
+            )
             leaving = np.zeros(len(survivors), dtype=bool)
             leaving[considering] = destination != origin
             leaving = keep_one_per_city(f.city[survivors], leaving, f.productivity[survivors], n)
@@ -533,13 +584,14 @@ class YRDModel(mesa.Model):
 
         # Entry, more where profit per firm is above the regional level.
         relative = profit_per_firm / regional_profit
-        entrants = rng.poisson(fp.entry_rate * count * relative**fp.entry_profit_elasticity)
+        entry_rng = self._stream("entry")
+        entrants = entry_rng.poisson(fp.entry_rate * count * relative**fp.entry_profit_elasticity)
         if entrants.sum():
             new_city = np.repeat(np.arange(n), entrants)
             log_phi = np.log(f.productivity[survivors])
             total = np.bincount(f.city[survivors], weights=log_phi, minlength=n)
             mean_log = total / np.maximum(np.bincount(f.city[survivors], minlength=n), 1)
-            new = draw_firms(rng, new_city, mean_log[new_city], fp)
+            new = draw_firms(entry_rng, new_city, mean_log[new_city], fp)
             indices = f.extend(new)
             self.firm_agents.extend(FirmAgent.create_agents(self, len(indices), index=indices))
         self._counts["firm_entries"] = int(entrants.sum())
@@ -557,13 +609,16 @@ class YRDModel(mesa.Model):
         residency = residency if residency is not None else self.residency
         mp = self.params.migration
         c = self.cities
-        housing = mp.housing_share * np.log(c.housing_cost)
-        destination = (
-            mp.real_wage_weight
-            * np.vstack((np.log(c.wage_low) - housing, np.log(c.wage_high) - housing))
-            + mp.size_elasticity * np.log(c.population)
-            + self.amenity
-        )
+        with np.errstate(divide="ignore", invalid="ignore"):
+            housing = mp.housing_share * np.log(c.housing_cost)
+            destination = (
+                mp.real_wage_weight
+                * np.vstack((np.log(c.wage_low) - housing, np.log(c.wage_high) - housing))
+                + mp.size_elasticity * np.log(c.population)
+                + self.amenity
+            )
+        # A city everybody has left offers no jobs or homes: nobody chooses it.
+        destination = np.where(c.population > 0, destination, -np.inf)
         penalty = residency.settlement_barrier + mp.public_service_weight * (
             1.0 - residency.public_service_access
         )
@@ -583,14 +638,17 @@ class YRDModel(mesa.Model):
         c = self.cities
         n = self.n_cities
         origin, destination = choose_locations(
-            self._rng_talent, self.talent, self._location_probabilities(), mp.reconsider_share
+            self._stream("talent"),
+            self.talent,
+            self._location_probabilities(),
+            mp.reconsider_share,
         )
         ppa = float(self.config.persons_per_agent)
         self._flows = np.bincount(origin * n + destination, minlength=n * n).reshape(n, n) * ppa
         c.out_migrants = self._flows.sum(axis=1)
         c.in_migrants = self._flows.sum(axis=0)
         converted = convert_hukou(
-            self._rng_hukou, self.talent, self.residency.hukou_conversion_rate
+            self._stream("hukou"), self.talent, self.residency.hukou_conversion_rate
         )
         self._counts["hukou_conversions"] = converted * int(ppa)
         self._update_population()

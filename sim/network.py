@@ -115,7 +115,8 @@ def build_lines(data: RegionData, lever: TransportLever, params: TransportParams
     Existing links open in their data year unless removed by the lever (``remove_links``) or
     excluded as not carrying passengers between the city centres
     (``params.excluded_links``). A project naming a link of the data takes the data's route,
-    mode, length, speed and timetable time unless it gives its own.
+    mode, length, speed and timetable time unless it gives its own; a project that gives its own
+    endpoints keeps only the data's mode.
     """
     index = data.city_index
     by_id = {row.link_id: row for row in data.links.itertuples(index=False)}
@@ -145,6 +146,8 @@ def build_lines(data: RegionData, lever: TransportLever, params: TransportParams
             stop_ids = [project.from_, *project.via, project.to]
         else:
             stop_ids = [known.from_id, *known.via_ids, known.to_id]
+        # The data's timetable time, speed and length describe the data's route only.
+        route_of = known if project.from_ is None else None
 
         lines.append(
             make_line(
@@ -155,9 +158,9 @@ def build_lines(data: RegionData, lever: TransportLever, params: TransportParams
                 data,
                 params,
                 door_to_door_min=project.minutes,
-                in_vehicle_min=_data_attr(known, "time_after_min"),
-                speed_kmh=_first(project.speed_kmh, _data_attr(known, "design_speed_kmh")),
-                length_km=_first(project.length_km, _data_attr(known, "length_km")),
+                in_vehicle_min=_data_attr(route_of, "time_after_min"),
+                speed_kmh=_first(project.speed_kmh, _data_attr(route_of, "design_speed_kmh")),
+                length_km=_first(project.length_km, _data_attr(route_of, "length_km")),
             )
         )
     return lines

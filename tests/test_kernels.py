@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 
 from agents.firm import allocate_labour, grant_vouchers, provider_probabilities
+from agents.sampling import binomial_inverse, draw_categories
 from agents.talent import (
     TalentArrays,
     choice_probabilities,
     choose_locations,
-    draw_categories,
     expected_population,
     group_counts,
     location_utilities,
@@ -48,9 +48,31 @@ def test_draws_follow_the_probabilities():
     rng = np.random.default_rng(0)
     probabilities = np.array([[0.2, 0.5, 0.3], [1.0, 0.0, 0.0]])
     rows = np.zeros(200_000, dtype=np.int64)
-    draws = draw_categories(rng, np.cumsum(probabilities, axis=1), rows)
+    cumulative = np.cumsum(probabilities, axis=1)
+    draws = draw_categories(rng.random(len(rows)), cumulative, rows)
     assert np.allclose(np.bincount(draws, minlength=3) / len(rows), [0.2, 0.5, 0.3], atol=0.005)
-    assert (draw_categories(rng, np.cumsum(probabilities, axis=1), np.ones(100, int)) == 0).all()
+    assert (draw_categories(rng.random(100), cumulative, np.ones(100, int)) == 0).all()
+    # the same uniform number gives the same category: draws depend on one's own number only
+    assert draw_categories(np.array([0.1, 0.6, 0.95]), cumulative, np.zeros(3, int)).tolist() == [
+        0,
+        1,
+        2,
+    ]
+
+
+def test_draws_refuse_a_table_that_is_not_a_distribution():
+    bad = np.array([[np.nan, np.nan], [0.5, 1.0]])
+    with pytest.raises(ValueError, match="not a finite distribution"):
+        draw_categories(np.array([0.5]), bad, np.array([0]))
+    assert draw_categories(np.array([0.7]), bad, np.array([1])).tolist() == [1]
+
+
+def test_binomial_by_inverse_transform():
+    rng = np.random.default_rng(5)
+    draws = binomial_inverse(rng.random(100_000), 10, np.full(100_000, 0.3))
+    assert draws.mean() == pytest.approx(3.0, abs=0.02)
+    assert draws.var() == pytest.approx(2.1, abs=0.05)
+    assert binomial_inverse(np.array([0.0, 0.999999]), 5, np.array([0.5, 0.5])).tolist() == [0, 5]
 
 
 def test_simulated_moves_match_the_expected_populations():
@@ -76,7 +98,7 @@ def test_voucher_lottery_never_exceeds_any_budget():
     city = rng.integers(0, 5, 1000)
     requested = rng.uniform(1, 10, 1000)
     budget = np.array([0.0, 10.0, 100.0, 1000.0, 1e9])
-    granted = grant_vouchers(rng, city, requested, budget)
+    granted = grant_vouchers(rng.random(1000), city, requested, budget)
     spent = np.bincount(city[granted], weights=requested[granted], minlength=5)
     assert np.all(spent <= budget)
     assert not granted[city == 0].any()

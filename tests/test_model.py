@@ -227,3 +227,38 @@ def test_voucher_table_counts_the_projects_paid(run):
     metrics = result.metrics.set_index("year").loc[per_year.index]
     assert np.array_equal(per_year["vouchers"].to_numpy(), metrics["voucher_projects"].to_numpy())
     assert np.allclose(per_year["value_rmb"] / 1e6, metrics["voucher_spend"])
+
+
+def test_runs_with_the_same_seed_share_random_numbers_agent_by_agent(run, region):
+    base = run("end_year=2021", "persons_per_agent=5000", "output.figures=false")
+    anhui = run(
+        "end_year=2021",
+        "persons_per_agent=5000",
+        "output.figures=false",
+        "scenario.vouchers.budget_rmb_per_year_by_province.Anhui=2e8",
+    )
+    outside = region.cities.loc[region.cities["province"] != "Anhui", "id"]
+
+    def innovations(result):
+        c = result.cities
+        return c[(c["year"] == 2021) & c["city_id"].isin(outside)]["innovations"].to_numpy()
+
+    # outside Anhui nothing differs in the first year: the same firms draw the same numbers
+    assert np.array_equal(innovations(base), innovations(anhui))
+    assert not base.cities.equals(anhui.cities)
+
+
+def test_an_emptied_city_gets_no_movers_and_no_nan(region):
+    model = YRDModel(sim.load_config(["persons_per_agent=5000"]), region)
+    zhoushan = region.city_index["zhoushan"]
+    others = np.flatnonzero(np.arange(41) != zhoushan)
+    leaving = model.talent.city == zhoushan
+    model.talent.city[leaving] = others[np.arange(leaving.sum()) % 40]
+    model._update_population()
+    model._produce()
+    probabilities = model._location_probabilities()
+    assert np.isfinite(probabilities).all()
+    assert (probabilities[..., zhoushan] == 0).all()
+    model.step()
+    assert model.cities.population[zhoushan] == 0
+    assert np.isfinite(model.recorder.tables()["metrics"].drop(columns="year").to_numpy()).all()
