@@ -17,7 +17,7 @@ from typing import Any
 
 from sim.atomic import write_atomic, write_text_atomic
 from sim.data import RegionData
-from sim.recording import CITY_UNITS, METRIC_UNITS
+from sim.recording import TABLE_UNITS
 from sim.run import SimulationResult
 
 PROVENANCE_FILE = "provenance.json"
@@ -74,7 +74,7 @@ def provenance(result: SimulationResult, extra: dict[str, Any] | None = None) ->
         "setup_seconds": result.timing.get("setup_seconds"),
         "step_seconds": result.timing.get("step_seconds"),
         "model": result.info,
-        "units": {"metrics": METRIC_UNITS, "cities": CITY_UNITS},
+        "units": TABLE_UNITS,
         **(extra or {}),
         "complete": True,
     }

@@ -72,9 +72,40 @@ CITY_UNITS: dict[str, str] = {
     "out_migrants": "persons",
 }
 
-FLOW_COLUMNS = ["year", "origin", "destination", "migrants"]
-TRAVEL_COLUMNS = ["year", "origin", "destination", "minutes"]
-VOUCHER_COLUMNS = ["year", "issuing_city", "provider_city", "vouchers", "value_rmb"]
+#: Migrant flows: column -> unit.
+FLOW_UNITS: dict[str, str] = {
+    "year": "year",
+    "origin": "city id",
+    "destination": "city id",
+    "migrants": "persons moving in the year",
+}
+#: Travel times: column -> unit.
+TRAVEL_UNITS: dict[str, str] = {
+    "year": "year (the start year and each year the network changed)",
+    "origin": "city id",
+    "destination": "city id",
+    "minutes": "shortest door-to-door travel time, minutes",
+}
+#: Voucher redemptions: column -> unit.
+VOUCHER_UNITS: dict[str, str] = {
+    "year": "year",
+    "issuing_city": "city id",
+    "provider_city": "city id (where the R&D service was bought)",
+    "vouchers": "R&D-service projects paid with vouchers",
+    "value_rmb": "RMB redeemed",
+}
+#: Units of every table a run writes, by table name.
+TABLE_UNITS: dict[str, dict[str, str]] = {
+    "metrics": METRIC_UNITS,
+    "cities": CITY_UNITS,
+    "flows": FLOW_UNITS,
+    "travel_times": TRAVEL_UNITS,
+    "vouchers": VOUCHER_UNITS,
+}
+
+FLOW_COLUMNS = list(FLOW_UNITS)
+TRAVEL_COLUMNS = list(TRAVEL_UNITS)
+VOUCHER_COLUMNS = list(VOUCHER_UNITS)
 
 
 @dataclass
@@ -154,3 +185,4 @@ class Recorder:
             "travel_times": stack(self.travel_times, TRAVEL_COLUMNS),
             "vouchers": stack(self.vouchers, VOUCHER_COLUMNS),
         }
+
