@@ -52,6 +52,9 @@ PROVINCIAL_CAPITALS: dict[str, str] = {
 
 PROVINCES: tuple[str, ...] = tuple(PROVINCIAL_CAPITALS)
 
+#: Prefecture-level cities of the YRD (Shanghai, Jiangsu 13, Zhejiang 11, Anhui 16).
+N_CITIES = 41
+
 #: Census years for which ``cities.csv`` holds resident populations (on 2020 boundaries).
 CENSUS_YEARS: tuple[int, ...] = (2010, 2020)
 
@@ -197,6 +200,11 @@ def _load_cities(directory: Path) -> pd.DataFrame:
     if duplicated:
         rows = [int(i) + 2 for i in np.flatnonzero(ids.isin(duplicated))]
         raise DataError(f"{file}: duplicate city id(s) {duplicated} in rows {rows}")
+    if len(ids) != N_CITIES:
+        raise DataError(
+            f"{file}: {len(ids)} cities; the data must hold the {N_CITIES} prefecture-level "
+            "cities of the YRD (one row each)"
+        )
     for row, province in enumerate(raw["province"]):
         if province not in PROVINCIAL_CAPITALS:
             raise DataError(

@@ -185,4 +185,3 @@ class Recorder:
             "travel_times": stack(self.travel_times, TRAVEL_COLUMNS),
             "vouchers": stack(self.vouchers, VOUCHER_COLUMNS),
         }
-

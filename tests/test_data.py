@@ -111,6 +111,7 @@ def test_a_copied_data_folder_loads_the_same(data_copy, region):
             ["row 2", "year_open", "existing link needs its opening year"],
         ),
         ("city_economy.csv", drop_row(5), ["city_economy.csv", "no row for city", "suzhou"]),
+        ("cities.csv", drop_row(40), ["cities.csv", "40 cities", "41"]),
     ],
 )
 def test_bad_data_is_refused_with_file_row_and_column(data_copy, file, change, words):
