@@ -159,8 +159,7 @@ def choose_locations(
         ``(origins, destinations)`` of the agents that moved.
     """
     n = probabilities.shape[0]
-    reconsider_uniform = rng.random(len(talent))
-    choice_uniform = rng.random(len(talent))
+    reconsider_uniform, choice_uniform = rng.random((len(talent), 2)).T
     reconsider = np.flatnonzero(reconsider_uniform < reconsider_share)
     origin = talent.city[reconsider].astype(np.int64)
     group = (origin * (n + 1) + talent.hukou[reconsider]) * 2 + talent.high_skill[reconsider]

@@ -40,7 +40,9 @@ class TransportProject(StrictModel):
     A new link names its endpoint cities (``from``/``to``), optional intermediate stops, its
     mode and either its door-to-door ``minutes`` or its ``speed_kmh`` (design speed); the
     distance is the great-circle distance along the stops times a detour factor unless
-    ``length_km`` is given. For a link from the data, any of these given here override the data.
+    ``length_km`` is given. A project that names only a data link's ``link_id`` takes the
+    data's route, mode, length, speed and timetable time, each of which it may override; one
+    that also gives its own endpoints keeps only the data's mode.
 
     Attributes:
         link_id: Id of a link in ``transport_links.csv``, or a new id for a new link.

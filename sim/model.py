@@ -102,8 +102,10 @@ def residency_arrays(lever: ResidencyLever, data: RegionData) -> ResidencyArrays
 
 #: The processes that draw random numbers, each from its own stream (see ``YRDModel._stream``).
 RANDOM_STREAMS: tuple[str, ...] = (
-    "start",
-    "projects",
+    "start_talent",
+    "start_firms",
+    "opportunities",
+    "project_values",
     "vouchers",
     "providers",
     "innovation",
@@ -166,7 +168,7 @@ class YRDModel(mesa.Model):
         # Talent.
         census = self.data.census_population(config.census_year).astype(float)
         self.talent = initial_talent(
-            self._stream("start"),
+            self._stream("start_talent"),
             self.data,
             census,
             config.persons_per_agent,
@@ -187,7 +189,7 @@ class YRDModel(mesa.Model):
         growth = (1 + self.params.labour.tfp_growth) ** (config.start_year - 2020)
         gdp_start = gdp_pc_2020 * self.cities.population * growth
         self.firms = initial_firms(
-            self._stream("start"), gdp_start, config.firms_per_agent, self.params.firms
+            self._stream("start_firms"), gdp_start, config.firms_per_agent, self.params.firms
         )
         self.firm_agents: list[FirmAgent | None] = list(
             FirmAgent.create_agents(
@@ -223,7 +225,9 @@ class YRDModel(mesa.Model):
         Streams are keyed by (model entropy, year, process), so a process's draws in a year do
         not depend on how many numbers other processes or earlier years used. Within a stream,
         draws are made for every agent row (dead firm rows included) and then indexed, so the
-        same agent gets the same number in every scenario run with the same seed.
+        same agent gets the same number in every scenario run with the same seed (a process
+        that needs two numbers per row draws them as one ``(rows, 2)`` block, so that rows
+        added by entry do not shift the second number of earlier rows).
         """
         return np.random.default_rng([self._entropy, self.year, RANDOM_STREAMS.index(process)])
 
@@ -437,8 +441,6 @@ class YRDModel(mesa.Model):
     def _innovate(self) -> None:
         """R&D, voucher lottery, R&D-service purchases and innovation of every active firm."""
         rows = len(self.firms.city)
-        projects_rng = self._stream("projects")
-        voucher_rng = self._stream("vouchers")
         ip = self.params.innovation
         lever = self.config.scenario.vouchers
         f = self.firms
@@ -450,8 +452,12 @@ class YRDModel(mesa.Model):
         rd_intensity = f.rd_intensity[alive]
         n_firms = len(alive)
 
-        opportunities = projects_rng.binomial(per_agent, ip.project_opportunity_rate, rows)[alive]
-        log_value = projects_rng.normal(ip.project_value_log_mean, ip.project_value_log_sd, rows)
+        opportunities = self._stream("opportunities").binomial(
+            per_agent, ip.project_opportunity_rate, rows
+        )[alive]
+        log_value = self._stream("project_values").normal(
+            ip.project_value_log_mean, ip.project_value_log_sd, rows
+        )
         value_ratio = np.exp(log_value[alive])
         project_cost = opportunities * ip.project_cost_rmb
 
@@ -472,8 +478,7 @@ class YRDModel(mesa.Model):
             & (value_ratio >= 1 - voucher_share)
             & (c.voucher_budget[city] > 0)
         )
-        lottery = voucher_rng.random(rows)[alive]
-        redemption = voucher_rng.random(rows)[alive]
+        lottery, redemption = self._stream("vouchers").random((rows, 2))[alive].T
         granted = np.zeros(n_firms, dtype=bool)
         granted[applies] = grant_vouchers(
             lottery[applies], city[applies], requested[applies], c.voucher_budget
@@ -560,9 +565,7 @@ class YRDModel(mesa.Model):
 
         # Relocation of a share of the survivors.
         survivors = alive[~exits]
-        relocation_rng = self._stream("relocation")
-        consider_uniform = relocation_rng.random(rows)
-        destination_uniform = relocation_rng.random(rows)
+        consider_uniform, destination_uniform = self._stream("relocation").random((rows, 2)).T
         considering = consider_uniform[survivors] < fp.relocation_share
         movers = survivors[considering]
         if len(movers):
