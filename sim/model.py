@@ -176,8 +176,9 @@ class YRDModel(mesa.Model):
             self.params.initial,
         )
         # A plain loop over Python ints: Mesa's create_agents would also build an AgentSet that
-        # is not needed here (the model's agents_by_type holds them).
-        self.talent_agents = [TalentAgent(self, i) for i in range(len(self.talent))]
+        # is not needed here (the model registers each agent; agents_by_type finds them).
+        for i in range(len(self.talent)):
+            TalentAgent(self, i)
         self._update_population()
         self._population_start = self.cities.population.copy()
         self._high_skill_start = np.maximum(self.cities.high_skill, 1.0)
