@@ -3,6 +3,11 @@
 Thin by design: compose (Hydra), validate (pydantic), simulate, write. Errors in the
 configuration or the data are reported as one short message and exit status 2; set
 ``YRDSIM_DEBUG=1`` to see the full traceback instead.
+
+In a sweep (``yrdsim -m ...``) every run is isolated: a run whose folder already holds a complete
+run of the same configuration is skipped, and a run that fails (bad configuration, data or an
+error in the simulation) writes ``failed.json`` into its folder and the sweep goes on; the
+command exits with status 1 after all runs if any failed (see :mod:`sim.sweep`).
 """
 
 from __future__ import annotations
@@ -14,11 +19,13 @@ from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig
 
+from sim import sweep
 from sim.compose import to_plain
-from sim.config import ConfigError, validate_config
-from sim.data import DataError, load_region_data
+from sim.config import ConfigError, SimConfig, validate_config
+from sim.data import DataError, RegionData, load_region_data
 from sim.output import write_run
 from sim.run import simulate
 
@@ -32,34 +39,41 @@ def _fail(message: str) -> None:
     sys.exit(2)
 
 
-def run(cfg: DictConfig, out_dir: Path) -> Path:
-    """Validate the composed config, simulate and write the run folder."""
-    try:
-        config = validate_config(to_plain(cfg))
-        data = load_region_data(config.data_dir)
-        log.info(
-            "scenario %s, seed %d, %d-%d, %d persons per agent -> %s",
-            config.scenario.name,
-            config.seed,
-            config.start_year,
-            config.end_year,
-            config.persons_per_agent,
-            out_dir,
-        )
+def prepare(cfg: DictConfig) -> tuple[SimConfig, RegionData]:
+    """Validate the composed config and load its data.
 
-        def progress(year: int, start: int, end: int) -> None:
-            log.info("year %d (%d/%d)", year, year - start, end - start)
+    Raises:
+        ConfigError: The configuration is not valid.
+        DataError: The data cannot be loaded.
+    """
+    config = validate_config(to_plain(cfg))
+    return config, load_region_data(config.data_dir)
 
-        result = simulate(config, data=data, progress=progress)
-    except (ConfigError, DataError) as exc:
-        _fail(f"invalid configuration or data:\n{exc}")
-    overrides = list(HydraConfig.get().overrides.task) if HydraConfig.initialized() else []
+
+def run(
+    config: SimConfig, data: RegionData, out_dir: Path, overrides: list[str] | None = None
+) -> Path:
+    """Simulate a validated config and write the run folder, logging progress by year."""
+    log.info(
+        "scenario %s, seed %d, %d-%d, %d persons per agent -> %s",
+        config.scenario.name,
+        config.seed,
+        config.start_year,
+        config.end_year,
+        config.persons_per_agent,
+        out_dir,
+    )
+
+    def progress(year: int, start: int, end: int) -> None:
+        log.info("year %d (%d/%d)", year, year - start, end - start)
+
+    result = simulate(config, data=data, progress=progress)
     write_run(
         result,
         out_dir,
         data,
         figures=config.output.figures,
-        extra_provenance={"overrides": overrides, "output_dir": str(out_dir)},
+        extra_provenance={"overrides": list(overrides or []), "output_dir": str(out_dir)},
     )
     last = result.metrics.iloc[-1]
     log.info(
@@ -74,10 +88,52 @@ def run(cfg: DictConfig, out_dir: Path) -> Path:
     return out_dir
 
 
+def task(cfg: DictConfig, out_dir: Path, overrides: list[str], sweeping: bool) -> str:
+    """Run one job: skip it if already done, isolate its failure in a sweep.
+
+    Args:
+        cfg: The composed Hydra config of this job.
+        out_dir: The job's output folder.
+        overrides: The job's task overrides (recorded in provenance and failure markers).
+        sweeping: Whether the job is part of a multirun.
+
+    Returns:
+        ``"ran"``, ``"skipped"`` or ``"failed"`` (the last only in a sweep; a single run that
+        fails exits with status 2 for a configuration or data error, or raises).
+    """
+    try:
+        config, data = prepare(cfg)
+    except (ConfigError, DataError) as exc:
+        if not sweeping:
+            _fail(f"invalid configuration or data:\n{exc}")
+        sweep.write_failure(out_dir, exc, overrides)
+        log.error("run %s failed: invalid configuration or data:\n%s", out_dir, exc)
+        return sweep.FAILED
+    if sweeping and sweep.already_done(out_dir, config.config_hash()):
+        log.info("skipping %s: already complete with the same configuration", out_dir)
+        return sweep.SKIPPED
+    sweep.clear_failure(out_dir)
+    try:
+        run(config, data, out_dir, overrides)
+    except Exception as exc:
+        sweep.write_failure(out_dir, exc, overrides)
+        if not sweeping:
+            raise
+        log.exception("run %s failed (the sweep goes on)", out_dir)
+        return sweep.FAILED
+    return sweep.RAN
+
+
 @hydra.main(version_base="1.3", config_path="../configs", config_name="config")
-def main(cfg: DictConfig) -> None:
+def main(cfg: DictConfig) -> str:
     """Entry point of the ``yrdsim`` console script."""
-    run(cfg, Path(HydraConfig.get().runtime.output_dir))
+    hydra_cfg = HydraConfig.get()
+    return task(
+        cfg,
+        Path(hydra_cfg.runtime.output_dir),
+        list(hydra_cfg.overrides.task),
+        sweeping=hydra_cfg.mode == RunMode.MULTIRUN,
+    )
 
 
 if __name__ == "__main__":
