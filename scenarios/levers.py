@@ -13,9 +13,16 @@ References:
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 SizeClass = Literal["megacity", "super_large", "large_1", "large_2", "medium", "small"]
 Province = Literal["Shanghai", "Jiangsu", "Zhejiang", "Anhui"]
@@ -24,8 +31,26 @@ Portability = Literal["city", "province", "yrd"]
 #: Transport modes a new link can have, and whether each runs on rails (access time applies).
 LinkMode = Literal["hsr", "rail", "road", "expressway", "road+rail"]
 
-NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+#: Earliest and latest year a lever may name (the data's opening years start in the 1800s).
+EARLIEST_YEAR = 1800
+LATEST_YEAR = 2100
+
+
+def _not_boolean(value: Any) -> Any:
+    """Refuse ``true``/``false`` where a number is expected (pydantic would read them as 1/0)."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number, not the boolean {str(value).lower()}")
+    return value
+
+
+#: A finite number (NaN, inf, text and booleans refused).
+Number = Annotated[float, BeforeValidator(_not_boolean), Field(allow_inf_nan=False)]
+#: A whole number (fractions, NaN, text and booleans refused).
+Whole = Annotated[int, BeforeValidator(_not_boolean)]
+NonNegative = Annotated[Number, Field(ge=0)]
+Positive = Annotated[Number, Field(gt=0)]
+Share = Annotated[Number, Field(ge=0, le=1)]
+Year = Annotated[Whole, Field(ge=EARLIEST_YEAR, le=LATEST_YEAR)]
 
 
 class StrictModel(BaseModel):
@@ -53,8 +78,11 @@ class TransportProject(StrictModel):
         minutes: End-to-end travel time in minutes, access included.
         speed_kmh: Design speed in km/h.
         length_km: Route length in km.
-        year: Opening year. A project opening before the run's start year is open from the
-            start; one opening after the end year never opens within the run.
+        year: Opening year (1800-2100). A project opening before the run's start year is open
+            from the start, like an existing link of the data with an earlier ``year_open``;
+            one opening after the end year never opens within the run. Both are allowed (a
+            delayed scenario may push projects beyond the horizon) and reported as warnings
+            by :func:`sim.config.config_warnings`.
     """
 
     link_id: str = Field(min_length=1)
@@ -62,10 +90,10 @@ class TransportProject(StrictModel):
     to: str | None = None
     via: list[str] = Field(default_factory=list)
     mode: LinkMode | None = None
-    minutes: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
-    speed_kmh: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
-    length_km: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
-    year: int
+    minutes: Positive | None = None
+    speed_kmh: Positive | None = None
+    length_km: Positive | None = None
+    year: Year
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -130,10 +158,10 @@ class VoucherLever(StrictModel):
     budget_rmb_per_year_by_province: dict[Province, NonNegative] = Field(default_factory=dict)
     budget_rmb_per_year_by_city: dict[str, NonNegative] = Field(default_factory=dict)
     subsidy_rate: Share
-    cap_per_firm_rmb: Annotated[float, Field(gt=0, allow_inf_nan=False)]
+    cap_per_firm_rmb: Positive
     eligible_firms: Literal["small", "all"]
-    small_firm_quantile: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
-    start_year: int
+    small_firm_quantile: Annotated[Number, Field(gt=0, le=1)]
+    start_year: Year
     portability: Portability
 
     @property

@@ -6,19 +6,28 @@ into plain data and validates it here. The simulation core only ever sees a :cla
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
+import logging
+import math
+import types
+import typing
 from typing import Annotated, Any
 
-from pydantic import Field, ValidationError, model_validator
+import annotated_types
+from pydantic import BaseModel, Field, ValidationError, ValidationInfo, field_validator
+from pydantic.fields import FieldInfo
 
-from scenarios.levers import ResidencyLever, ScenarioConfig, StrictModel
+from scenarios.levers import LATEST_YEAR, ResidencyLever, ScenarioConfig, StrictModel, Whole
 from sim.data import CENSUS_YEARS, RegionData
 from sim.network import mode_kind
 from sim.parameters import BehaviourParams
 
 FIRST_YEAR = CENSUS_YEARS[0]
-LAST_YEAR = 2100
+LAST_YEAR = LATEST_YEAR
+
+log = logging.getLogger("yrdsim.config")
 
 
 class ConfigError(ValueError):
@@ -66,24 +75,27 @@ class SimConfig(StrictModel):
         output: Output options.
     """
 
-    seed: Annotated[int, Field(ge=0)]
-    start_year: Annotated[int, Field(ge=FIRST_YEAR, le=LAST_YEAR)]
-    end_year: Annotated[int, Field(ge=FIRST_YEAR, le=LAST_YEAR)]
-    persons_per_agent: Annotated[int, Field(gt=0)]
-    firms_per_agent: Annotated[int, Field(gt=0)]
+    seed: Annotated[Whole, Field(ge=0)]
+    start_year: Annotated[Whole, Field(ge=FIRST_YEAR, le=LAST_YEAR)]
+    end_year: Annotated[Whole, Field(ge=FIRST_YEAR, le=LAST_YEAR)]
+    persons_per_agent: Annotated[Whole, Field(gt=0)]
+    firms_per_agent: Annotated[Whole, Field(gt=0)]
     data_dir: str | None = None
     scenario: ScenarioConfig
     status_quo: StatusQuo
     params: BehaviourParams
     output: OutputOptions = OutputOptions()
 
-    @model_validator(mode="after")
-    def _horizon(self) -> SimConfig:
-        if self.end_year < self.start_year:
+    @field_validator("end_year")
+    @classmethod
+    def _horizon(cls, end_year: int, info: ValidationInfo) -> int:
+        start_year = info.data.get("start_year")
+        if start_year is not None and end_year < start_year:
             raise ValueError(
-                f"end_year ({self.end_year}) must not be before start_year ({self.start_year})"
+                f"{end_year} is before start_year ({start_year}); allowed: end_year from "
+                f"start_year to {LAST_YEAR}"
             )
-        return self
+        return end_year
 
     @property
     def census_year(self) -> int:
@@ -101,24 +113,173 @@ def _format_location(location: tuple[Any, ...]) -> str:
     for part in location:
         if isinstance(part, int):
             path += f"[{part}]"
+        elif part == "[key]":
+            path += " (key)"
         else:
             path += ("." if path else "") + str(part)
     return path
 
 
+def _unwrap(annotation: Any) -> tuple[Any, list[Any]]:
+    """Strip ``Annotated`` and ``X | None`` from a type; return it with its constraints."""
+    constraints: list[Any] = []
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is Annotated:
+            annotation, *extra = typing.get_args(annotation)
+            for item in extra:
+                constraints += item.metadata if isinstance(item, FieldInfo) else [item]
+        elif origin in (typing.Union, types.UnionType):
+            options = [a for a in typing.get_args(annotation) if a is not type(None)]
+            if len(options) != 1:
+                return annotation, constraints
+            annotation = options[0]
+        else:
+            return annotation, constraints
+
+
+def _model_field(model: type[BaseModel], key: str) -> FieldInfo | None:
+    for name, info in model.model_fields.items():
+        if key in (name, info.alias):
+            return info
+    return None
+
+
+def _model_keys(model: type[BaseModel]) -> list[str]:
+    return [info.alias or name for name, info in model.model_fields.items()]
+
+
+def _schema_at(location: tuple[Any, ...]) -> tuple[Any, list[Any]] | None:
+    """The type (and its constraints) the configuration schema expects at ``location``."""
+    annotation: Any = SimConfig
+    constraints: list[Any] = []
+    for part in location:
+        annotation, more = _unwrap(annotation)
+        constraints = more
+        origin = typing.get_origin(annotation)
+        args = typing.get_args(annotation)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            info = _model_field(annotation, str(part))
+            if info is None:
+                return None
+            annotation, constraints = info.annotation, list(info.metadata)
+        elif origin in (list, tuple) and isinstance(part, int):
+            annotation = args[0] if origin is list or args[-1] is Ellipsis else args[part]
+            constraints = []
+        elif origin is dict:
+            annotation, constraints = (args[0] if part == "[key]" else args[1]), []
+        else:
+            return None
+    annotation, more = _unwrap(annotation)
+    return annotation, constraints + more
+
+
+def _bounds(constraints: list[Any]) -> str:
+    low = high = ""
+    for item in constraints:
+        if isinstance(item, annotated_types.Ge):
+            low = f">= {item.ge:g}"
+        elif isinstance(item, annotated_types.Gt):
+            low = f"> {item.gt:g}"
+        elif isinstance(item, annotated_types.Le):
+            high = f"<= {item.le:g}"
+        elif isinstance(item, annotated_types.Lt):
+            high = f"< {item.lt:g}"
+    if low.startswith(">=") and high.startswith("<="):
+        return f" from {low[3:]} to {high[3:]}"
+    return " " + " and ".join(b for b in (low, high) if b) if low or high else ""
+
+
+def describe_allowed(location: tuple[Any, ...]) -> str | None:
+    """What the schema allows at a location, in words (``None`` if it cannot say).
+
+    Example:
+        ``describe_allowed(("scenario", "vouchers", "subsidy_rate"))`` is
+        ``"a number from 0 to 1"``.
+    """
+    found = _schema_at(location)
+    if found is None:
+        return None
+    annotation, constraints = found
+    origin = typing.get_origin(annotation)
+    if origin is typing.Literal:
+        return "one of " + ", ".join(repr(a) for a in typing.get_args(annotation))
+    if annotation is bool:
+        return "true or false"
+    if annotation is int:
+        return "a whole number" + _bounds(constraints)
+    if annotation is float:
+        return "a number" + _bounds(constraints)
+    if annotation is str:
+        return "text"
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return "a mapping with the keys " + ", ".join(_model_keys(annotation))
+    if origin in (list, tuple):
+        return "a list"
+    if origin is dict:
+        return "a mapping"
+    return None
+
+
+def valid_keys(location: tuple[Any, ...]) -> list[str] | None:
+    """The keys allowed inside the mapping at ``location`` (``None``: any key, or unknown)."""
+    found = _schema_at(location)
+    if found is None:
+        return None
+    annotation, _ = found
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return _model_keys(annotation)
+    if typing.get_origin(annotation) is dict:
+        key = typing.get_args(annotation)[0]
+        if typing.get_origin(key) is typing.Literal:
+            return [str(a) for a in typing.get_args(key)]
+    return None
+
+
+def unknown_key_message(location: tuple[Any, ...]) -> str:
+    """Explain an unknown key: the closest valid keys and all keys allowed there."""
+    keys = valid_keys(location[:-1]) or []
+    message = "unknown key (not part of the configuration; check its spelling)"
+    close = difflib.get_close_matches(str(location[-1]), keys, n=3, cutoff=0.6)
+    if close:
+        message += "; did you mean " + " or ".join(repr(k) for k in close) + "?"
+    if keys:
+        message += " Allowed keys here: " + ", ".join(keys)
+    return message
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, dict | list):
+        return ""
+    if isinstance(value, float) and math.isnan(value):
+        return " (got nan)"
+    text = repr(value)
+    return f" (got {text if len(text) <= 80 else text[:77] + '...'})"
+
+
 def format_validation_error(error: ValidationError) -> str:
-    """One line per problem: ``full.path: message (got value)``."""
+    """One line per problem: ``full.path: message (got value); allowed: ...``."""
     lines = []
     for problem in error.errors():
-        path = _format_location(problem["loc"]) or "(top level)"
-        message = problem["msg"]
-        if problem["type"] == "extra_forbidden":
-            message = "unknown key (not part of the configuration; check its spelling)"
-        got = problem.get("input")
-        shown = (
-            "" if problem["type"] in ("missing",) or isinstance(got, dict) else f" (got {got!r})"
+        location = tuple(problem["loc"])
+        path = _format_location(location) or "(top level)"
+        kind = problem["type"]
+        message = problem["msg"].removeprefix("Value error, ")
+        if kind == "extra_forbidden":
+            lines.append(f"{path}: {unknown_key_message(location)}{_shown(problem.get('input'))}")
+            continue
+        if kind == "missing":
+            message = "required value is missing (Field required)"
+        own_words = kind == "value_error" and "allowed:" in message
+        shown = "" if kind == "missing" or own_words else _shown(problem.get("input"))
+        allowed = describe_allowed(location)
+        already_said = (
+            kind == "literal_error"
+            or "allowed:" in message
+            or (kind == "value_error" and (allowed or "").startswith(("a mapping", "a list")))
         )
-        lines.append(f"{path}: {message}{shown}")
+        suffix = f"; allowed: {allowed}" if allowed and not already_said else ""
+        lines.append(f"{path}: {message}{shown}{suffix}")
     return "\n".join(lines)
 
 
@@ -134,8 +295,50 @@ def validate_config(data: dict[str, Any]) -> SimConfig:
         raise ConfigError(format_validation_error(exc)) from None
 
 
+def config_warnings(config: SimConfig) -> list[str]:
+    """Settings that are allowed but probably not what was meant, one message each.
+
+    A transport project opening before the start year is open from the first year (as an
+    existing link of the data with an earlier ``year_open`` is); one opening after the end
+    year never opens within the run (a delayed scenario may push projects past the horizon).
+    Vouchers whose ``start_year`` is after the end year are never issued.
+    """
+    warnings = []
+    transport = config.scenario.transport
+    early = [
+        f"projects[{n}] {p.link_id} ({p.year})"
+        for n, p in enumerate(transport.projects)
+        if p.year < config.start_year
+    ]
+    late = [
+        f"projects[{n}] {p.link_id} ({p.year})"
+        for n, p in enumerate(transport.projects)
+        if p.year > config.end_year
+    ]
+    if early:
+        warnings.append(
+            f"scenario.transport: {', '.join(early)} open(s) before start_year "
+            f"{config.start_year}; treated as open from {config.start_year}"
+        )
+    if late:
+        warnings.append(
+            f"scenario.transport: {', '.join(late)} open(s) after end_year {config.end_year}; "
+            "no effect in this run"
+        )
+    vouchers = config.scenario.vouchers
+    if vouchers.start_year > config.end_year and not vouchers.total_budget_is_zero:
+        warnings.append(
+            f"scenario.vouchers.start_year: {vouchers.start_year} is after end_year "
+            f"{config.end_year}; no vouchers are issued in this run"
+        )
+    return warnings
+
+
 def check_against_data(config: SimConfig, data: RegionData) -> None:
     """Check the city ids, link ids and scale a config uses against the loaded data.
+
+    Settings that are allowed but have no or an unexpected effect (see
+    :func:`config_warnings`) are logged as warnings on the ``yrdsim.config`` logger.
 
     Raises:
         ConfigError: Naming the field's full path, the bad value and the allowed values.
@@ -210,3 +413,5 @@ def check_against_data(config: SimConfig, data: RegionData) -> None:
         )
     if problems:
         raise ConfigError("\n".join(problems))
+    for warning in config_warnings(config):
+        log.warning(warning)

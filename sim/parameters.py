@@ -12,9 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from scenarios.levers import NonNegative, Share, SizeClass, StrictModel
-
-Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+from scenarios.levers import NonNegative, Number, Positive, Share, SizeClass, StrictModel, Whole
 
 
 class MigrationParams(StrictModel):
@@ -75,12 +73,12 @@ class LabourParams(StrictModel):
         elasticities 0.02-0.10. Lin (2017), JUE 98: employment elasticity to market access 2-2.5.
     """
 
-    labour_elasticity: Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)]
+    labour_elasticity: Annotated[Number, Field(gt=0, lt=1)]
     high_skill_efficiency: Positive
     agglomeration_elasticity: NonNegative
     market_access_elasticity: NonNegative
     housing_density_elasticity: NonNegative
-    tfp_growth: Annotated[float, Field(ge=-0.2, le=0.2, allow_inf_nan=False)]
+    tfp_growth: Annotated[Number, Field(ge=-0.2, le=0.2)]
 
 
 class FirmParams(StrictModel):
@@ -103,7 +101,7 @@ class FirmParams(StrictModel):
     """
 
     innovative_firms_per_billion_gdp: Positive
-    min_firm_agents_per_city: Annotated[int, Field(ge=1)]
+    min_firm_agents_per_city: Annotated[Whole, Field(ge=1)]
     productivity_dispersion: NonNegative
     rd_intensity_mean: Share
     exit_rate: Share
@@ -148,7 +146,7 @@ class InnovationParams(StrictModel):
     provider_quality_elasticity: NonNegative
     project_opportunity_rate: Share
     project_cost_rmb: Positive
-    project_value_log_mean: Annotated[float, Field(allow_inf_nan=False)]
+    project_value_log_mean: Number
     project_value_log_sd: Positive
     voucher_redemption_rate: Share
     provider_distance_cost_per_hour: NonNegative
@@ -174,9 +172,9 @@ class TransportParams(StrictModel):
     """
 
     road_speed_kmh: Positive
-    road_detour: Annotated[float, Field(ge=1, allow_inf_nan=False)]
-    rail_detour: Annotated[float, Field(ge=1, allow_inf_nan=False)]
-    rail_speed_factor: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
+    road_detour: Annotated[Number, Field(ge=1)]
+    rail_detour: Annotated[Number, Field(ge=1)]
+    rail_speed_factor: Annotated[Number, Field(gt=0, le=1)]
     rail_access_min: NonNegative
     default_design_speed_kmh: dict[str, Positive]
     no_road_between: list[tuple[str, str]]
@@ -207,9 +205,9 @@ class InitialConditionParams(StrictModel):
     non_hukou_share_by_class: dict[SizeClass, Share]
     non_hukou_from_outside_share: Share
     origin_decay_min: Positive
-    high_skill_base: float
-    high_skill_per_log_heis: float
-    high_skill_per_log_gdppc: float
+    high_skill_base: Number
+    high_skill_per_log_heis: Number
+    high_skill_per_log_gdppc: Number
     high_skill_bounds: tuple[Share, Share]
 
 

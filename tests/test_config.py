@@ -85,7 +85,7 @@ def test_config_hash_depends_on_content():
             ["budget_rmb_per_year_by_province.Shanghai", "greater than or equal to 0"],
         ),
         (["end_year=2019"], ["end_year", "2019"]),
-        (["start_year=2030", "end_year=2025"], ["end_year (2025)", "start_year (2030)"]),
+        (["start_year=2030", "end_year=2025"], ["end_year: 2025", "start_year (2030)"]),
         (["persons_per_agent=0"], ["persons_per_agent", "greater than 0"]),
         (["seed=abc"], ["seed", "abc"]),
         (
