@@ -165,6 +165,34 @@ def _numbers(
     return values
 
 
+def _refuse_duplicates(values: pd.Series, file: str, column: str, what: str) -> None:
+    """Refuse repeated values in a column, naming the rows (header = row 1) and the column."""
+    duplicated = values[values.duplicated()].unique().tolist()
+    if duplicated:
+        rows = [int(i) + 2 for i in np.flatnonzero(values.isin(duplicated).to_numpy())]
+        raise DataError(
+            f"{file}: rows {rows}, column '{column}': duplicate {what}(s) {duplicated}; "
+            "each must appear once"
+        )
+
+
+def _rows_by_city(raw: pd.DataFrame, cities: pd.DataFrame, file: str) -> np.ndarray:
+    """Positions of a per-city table's rows in the order of ``cities`` (each city once)."""
+    ids = raw["id"].str.strip()
+    for row, city_id in enumerate(ids):
+        if city_id not in set(cities["id"]):
+            shown = "value is missing" if city_id == "" else f"{city_id!r} is not a city id"
+            raise DataError(
+                f"{file}: row {row + 2}, column 'id': {shown}; ids must match cities.csv"
+            )
+    _refuse_duplicates(ids, file, "id", "city id")
+    position = {city: row for row, city in enumerate(ids)}
+    missing = [c for c in cities["id"] if c not in position]
+    if missing:
+        raise DataError(f"{file}: no row for city id(s) {missing}")
+    return np.array([position[c] for c in cities["id"]], dtype=np.int64)
+
+
 def _size_class(text: str, line: int) -> str:
     for prefix, key in _SIZE_CLASS_PREFIXES:
         if text.startswith(prefix):
@@ -196,10 +224,7 @@ def _load_cities(directory: Path) -> pd.DataFrame:
     for row, city_id in enumerate(ids):
         if city_id == "":
             raise DataError(f"{file}: row {row + 2}, column 'id': value is missing")
-    duplicated = ids[ids.duplicated()].unique().tolist()
-    if duplicated:
-        rows = [int(i) + 2 for i in np.flatnonzero(ids.isin(duplicated))]
-        raise DataError(f"{file}: duplicate city id(s) {duplicated} in rows {rows}")
+    _refuse_duplicates(ids, file, "id", "city id")
     if len(ids) != N_CITIES:
         raise DataError(
             f"{file}: {len(ids)} cities; the data must hold the {N_CITIES} prefecture-level "
@@ -221,8 +246,8 @@ def _load_cities(directory: Path) -> pd.DataFrame:
             "province": raw["province"],
             "lat": _numbers(raw, "lat", file, minimum=-90),
             "lon": _numbers(raw, "lon", file, minimum=-180),
-            "pop_2010": _numbers(raw, "pop_2010_persons", file, minimum=0, integer=True),
-            "pop_2020": _numbers(raw, "pop_2020_persons", file, minimum=0, integer=True),
+            "pop_2010": _numbers(raw, "pop_2010_persons", file, minimum=1, integer=True),
+            "pop_2020": _numbers(raw, "pop_2020_persons", file, minimum=1, integer=True),
             "size_class": [
                 _size_class(t, row + 2) for row, t in enumerate(raw["city_size_class_2020"])
             ],
@@ -246,33 +271,25 @@ def _load_cities(directory: Path) -> pd.DataFrame:
 def _attach_economy(cities: pd.DataFrame, directory: Path) -> pd.DataFrame:
     file = "city_economy.csv"
     raw = _read_csv(directory / file, ["id", "gdp_2020_filled_100m_cny", "n_regular_heis"])
-    by_id = raw.set_index("id")
-    unknown = sorted(set(raw["id"]) - set(cities["id"]))
-    if unknown:
-        raise DataError(f"{file}: unknown city id(s) {unknown}; ids must match cities.csv")
-    missing = [c for c in cities["id"] if c not in by_id.index]
-    if missing:
-        raise DataError(f"{file}: no row for city id(s) {missing}")
-    raw = by_id.loc[cities["id"]].reset_index()
-    gdp = _numbers(raw, "gdp_2020_filled_100m_cny", file, minimum=0)
+    order = _rows_by_city(raw, cities, file)  # numbers are parsed in file order (row numbers)
+    gdp = _numbers(raw, "gdp_2020_filled_100m_cny", file, minimum=0)[order]
     cities = cities.copy()
     cities["gdp_2020_cny"] = gdp * 1e8
-    cities["n_heis"] = _numbers(raw, "n_regular_heis", file, minimum=0, integer=True)
+    cities["n_heis"] = _numbers(raw, "n_regular_heis", file, minimum=0, integer=True)[order]
     return cities
 
 
 def _attach_demography(cities: pd.DataFrame, directory: Path) -> pd.DataFrame:
     file = "city_demography.csv"
     raw = _read_csv(directory / file, ["id", "age_15_59_2020"])
-    by_id = raw.set_index("id")
-    missing = [c for c in cities["id"] if c not in by_id.index]
-    if missing:
-        raise DataError(f"{file}: no row for city id(s) {missing}")
-    raw = by_id.loc[cities["id"]].reset_index()
+    order = _rows_by_city(raw, cities, file)  # numbers are parsed in file order (row numbers)
     share = _numbers(raw, "age_15_59_2020", file, minimum=0) / 100.0
     if np.any(share > 1):
         row = int(np.argmax(share > 1)) + 2
-        raise DataError(f"{file}: row {row}, column 'age_15_59_2020': above 100 %")
+        raise DataError(
+            f"{file}: row {row}, column 'age_15_59_2020': above 100 %; allowed: 0 to 100"
+        )
+    share = share[order]
     cities = cities.copy()
     cities["working_age_share"] = share
     return cities
@@ -294,9 +311,10 @@ def _load_links(directory: Path, city_ids: set[str]) -> pd.DataFrame:
         "time_after_min",
     ]
     raw = _read_csv(directory / file, required)
-    duplicated = raw["link_id"][raw["link_id"].duplicated()].unique().tolist()
-    if duplicated:
-        raise DataError(f"{file}: duplicate link id(s) {duplicated}")
+    for row, link_id in enumerate(raw["link_id"]):
+        if link_id.strip() == "":
+            raise DataError(f"{file}: row {row + 2}, column 'link_id': value is missing")
+    _refuse_duplicates(raw["link_id"], file, "link_id", "link id")
     via: list[tuple[str, ...]] = []
     for row, record in raw.iterrows():
         line = int(row) + 2
