@@ -1,0 +1,402 @@
+"""Check a ``yrdsim`` command line before Hydra starts: one clear message per mistake.
+
+Hydra refuses an unknown scenario, a typo in a key or a missing group option in its own words
+(exit status 1, a hint about ``HYDRA_FULL_ERROR``), and a sweep would only find a bad value
+when it reaches that run. :func:`check_command_line` composes every configuration the command
+would run (each value of a sweep, in the command line or in an experiment file) with Hydra's
+compose API, validates it and checks it against its data, and turns every failure into a
+:class:`~sim.config.ConfigError` (or :class:`~sim.data.DataError`) naming the field's full
+path, the bad value and what is allowed, e.g.::
+
+    scenario=foo: 'foo' is not a scenario; allowed: baseline, integrated, ...
+    sede: unknown key (not part of the configuration; check its spelling); did you mean 'seed'?
+
+Overrides: ``key=value`` changes a value that exists; ``+key=value`` adds an entry, which only
+a free mapping accepts (city budgets, city overrides; anything else is refused by validation as
+an unknown key with the closest valid keys); ``++key=value`` adds or changes. This module
+belongs to the command-line side (it imports Hydra); the simulation core does not use it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import logging
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from hydra import compose, initialize_config_dir
+from hydra._internal.utils import get_args_parser
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.core.override_parser.types import Glob, Override, OverrideType
+from hydra.errors import HydraException, MissingConfigException
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import MissingMandatoryValue, OmegaConfBaseException
+
+from sim.compose import CONFIG_DIR
+from sim.config import (
+    ConfigError,
+    SimConfig,
+    check_against_data,
+    describe_allowed,
+    unknown_key_message,
+    valid_keys,
+    validate_config,
+)
+from sim.data import RegionData, load_region_data
+
+#: Where Hydra's override syntax is explained.
+GRAMMAR_URL = "https://hydra.cc/docs/1.3/advanced/override_grammar/basic/"
+
+_PREFIX = {OverrideType.ADD: "+", OverrideType.FORCE_ADD: "++", OverrideType.DEL: "~"}
+
+
+def _location(key: str) -> tuple[Any, ...]:
+    return tuple(int(p) if p.isdigit() else p for p in key.split("."))
+
+
+def _is_hydra(override: Override) -> bool:
+    key = override.key_or_group
+    return key == "hydra" or key.startswith(("hydra.", "hydra/"))
+
+
+def _render(override: Override, value: str) -> str:
+    """The override with one value (used for each value of a sweep)."""
+    prefix = _PREFIX.get(override.type, "")
+    package = f"@{override.package}" if override.package else ""
+    return f"{prefix}{override.key_or_group}{package}={value}"
+
+
+def parse_overrides(overrides: list[str]) -> list[Override]:
+    """Parse command-line overrides, naming the one that cannot be read.
+
+    Raises:
+        ConfigError: An override does not follow Hydra's override grammar.
+    """
+    parser = OverridesParser.create()
+    parsed = []
+    for text in overrides:
+        try:
+            parsed += parser.parse_overrides([text])
+        except HydraException as exc:
+            reason = str(exc).splitlines()[0]
+            raise ConfigError(
+                f"cannot read the override {text!r} ({reason}); write key=value, e.g. seed=3; "
+                f"see {GRAMMAR_URL}"
+            ) from None
+    return parsed
+
+
+def _closest(word: str, options: list[str]) -> str:
+    close = difflib.get_close_matches(word, options, n=2, cutoff=0.5)
+    return f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
+
+
+def _missing_option(exc: MissingConfigException) -> str:
+    missing = exc.missing_cfg_file or ""
+    options = sorted(exc.options or [])
+    if "/" not in missing or not options:
+        return f"cannot find the config {missing!r} ({str(exc).splitlines()[0]})"
+    group, name = missing.rsplit("/", 1)
+    what = "a scenario" if group == "scenario" else f"an option of the config group {group}"
+    return (
+        f"{group}={name}: {name!r} is not {what}; allowed: {', '.join(options)}"
+        f"{_closest(name, options)}"
+    )
+
+
+def _unknown_override(key: str) -> str:
+    """Explain an override of a key the configuration does not have."""
+    if "/" in key:
+        from hydra.core.global_hydra import GlobalHydra
+
+        parent, _, name = key.rpartition("/")
+        groups = sorted(GlobalHydra.instance().config_loader().list_groups(parent))
+        return (
+            f"{key}: no config group {name!r} under {parent}/; allowed: "
+            + ", ".join(f"{parent}/{g}" for g in groups)
+            + _closest(name, groups)
+        )
+    location = _location(key)
+    parent = location[:-1]
+    keys = valid_keys(parent)
+    allowed = describe_allowed(parent) if parent else None
+    free_mapping = keys is None and allowed == "a mapping"
+    if free_mapping or (keys is not None and location[-1] in keys):
+        return (
+            f"{key}: not set in the configuration; add the entry with +{key}=VALUE "
+            f"(allowed: {describe_allowed(location) or 'see the schema'})"
+        )
+    if keys is None and not free_mapping and parent and describe_allowed(parent) is None:
+        # not a key of ours (e.g. under hydra.): Hydra's own tree is not in the schema
+        return f"{key}: unknown key (not part of the configuration; check its spelling)"
+    return f"{key}: {unknown_key_message(location)}"
+
+
+def _translate(exc: Exception) -> ConfigError:
+    """A Hydra/OmegaConf composition error as one message in yrdsim's words."""
+    text = str(exc)
+    if isinstance(exc, MissingConfigException):
+        return ConfigError(_missing_option(exc))
+    if match := re.search(r"Could not override '([^']+)'", text):
+        return ConfigError(_unknown_override(match.group(1)))
+    if match := re.search(r"An item is already at '([^']+)'", text):
+        key = match.group(1)
+        return ConfigError(
+            f"+{key}: {key} is already in the configuration; change it without the '+': "
+            f"{key}=VALUE"
+        )
+    if match := re.search(r"Could not delete from config. '([^']+)' does not exist", text):
+        return ConfigError(f"~{match.group(1)}: not in the configuration, nothing to delete")
+    if isinstance(exc, OmegaConfBaseException) and getattr(exc, "full_key", None):
+        return ConfigError(f"{exc.full_key}: {getattr(exc, 'msg', text).splitlines()[0]}")
+    return ConfigError(text.strip().split("\n\n")[0])
+
+
+def to_plain_checked(config: DictConfig) -> dict[str, Any]:
+    """Resolve a composed config into plain data, explaining missing (``???``) values.
+
+    Raises:
+        ConfigError: A value is missing (``???``) or an interpolation cannot be resolved.
+    """
+    try:
+        plain = OmegaConf.to_container(config, resolve=True, throw_on_missing=True)
+    except MissingMandatoryValue as exc:
+        key = exc.full_key
+        allowed = describe_allowed(_location(key))
+        return_hint = f"; allowed: {allowed}" if allowed else ""
+        raise ConfigError(
+            f"{key}: required value is missing ('???' in the configuration); set it, e.g. "
+            f"on the command line {key}=VALUE{return_hint}"
+        ) from None
+    except OmegaConfBaseException as exc:
+        raise _translate(exc) from None
+    assert isinstance(plain, dict)
+    plain.pop("hydra", None)
+    return plain
+
+
+@contextlib.contextmanager
+def _quiet_config_warnings() -> Iterator[None]:
+    """The check runs before logging is set up; the run itself logs the warnings once."""
+    logger = logging.getLogger("yrdsim.config")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _sweep_values(override: Override, group_options: list[str]) -> list[str]:
+    if isinstance(override._value, Glob):  # Hydra has no public accessor
+        return override._value.filter(group_options)
+    return list(override.sweep_string_iterator())
+
+
+def _variants(
+    sweeps: dict[str, tuple[Override, list[str]]], fixed: list[str]
+) -> list[tuple[str, list[str]]]:
+    """One override list per value of each sweep (the others at their first value)."""
+    first = {key: _render(o, values[0]) for key, (o, values) in sweeps.items()}
+    variants = [("", [*fixed, *first.values()])]
+    for key, (override, values) in sweeps.items():
+        for value in values[1:]:
+            chosen = _render(override, value)
+            others = [v for k, v in first.items() if k != key]
+            variants.append((chosen, [*fixed, *others, chosen]))
+    return variants
+
+
+def check_overrides(
+    overrides: list[str],
+    *,
+    config_dir: str | Path | None = None,
+    config_name: str = "config",
+    extra_config_dirs: list[str | Path] | None = None,
+    multirun: bool = False,
+    check_data: bool = True,
+) -> list[SimConfig]:
+    """Compose, validate and check every configuration a command line would run.
+
+    Args:
+        overrides: Hydra overrides as on the command line (``hydra.*`` ones are passed on).
+        config_dir: The primary config folder (default: yrdsim's ``configs/``).
+        config_name: The primary config's name.
+        extra_config_dirs: Folders added to the search path (``--config-dir``).
+        multirun: ``-m``/``--multirun`` was given (an experiment may also set
+            ``hydra.mode: MULTIRUN``).
+        check_data: Also load each config's data folder and check the config against it.
+
+    Returns:
+        The validated configurations: the first run's, then one per other sweep value.
+
+    Raises:
+        ConfigError: An override cannot be read or composed, or a configuration is invalid.
+        DataError: A configuration's data folder cannot be loaded.
+    """
+    parsed = parse_overrides(overrides)
+    extras = [Path(d).resolve() for d in extra_config_dirs or []]
+    searchpath = [f"file://{d}" for d in extras]
+    fixed = [f"hydra.searchpath=[{','.join(searchpath)}]"] if searchpath else []
+    sweeps: dict[str, tuple[Override, list[str]]] = {}
+    directory = str(Path(config_dir or CONFIG_DIR).resolve())
+    with initialize_config_dir(config_dir=directory, version_base="1.3"):
+        for override, text in zip(parsed, overrides, strict=True):
+            if override.key_or_group.startswith("hydra/"):
+                continue  # launcher/sweeper choices: Hydra's business
+            if not override.is_sweep_override():
+                _refuse_subgroup_option(override)
+                _check_group_value(override, override.get_value_element_as_str(), extras)
+                fixed.append(text)
+                continue
+            values = _sweep_values(override, _group_options(override.key_or_group, extras))
+            if not values:
+                raise ConfigError(f"{text}: the sweep has no values")
+            for value in values:
+                _check_group_value(override, value, extras)
+            sweeps[override.get_key_element()] = (override, values)
+        try:
+            base = compose(
+                config_name=config_name,
+                overrides=_variants(sweeps, fixed)[0][1],
+                return_hydra_config=True,
+            )
+        except (HydraException, OmegaConfBaseException) as exc:
+            raise _translate(exc) from None
+        is_multirun = multirun or str(OmegaConf.select(base, "hydra.mode")) == "RunMode.MULTIRUN"
+        if sweeps and not is_multirun:
+            text = next(t for o, t in zip(parsed, overrides, strict=True) if o.is_sweep_override())
+            key = text.split("=", 1)[0]
+            raise ConfigError(
+                f"{text}: several values run a sweep; add -m (--multirun) to run one job per "
+                f"value, or write a list as {key}=[{text.split('=', 1)[1]}]"
+            )
+        if is_multirun:
+            _add_file_sweeps(base, sweeps, extras)
+        configs: list[SimConfig] = []
+        seen: set[str] = set()
+        for label, variant in _variants(sweeps, fixed):
+            try:
+                composed = compose(config_name=config_name, overrides=variant)
+                config = validate_config(to_plain_checked(composed))
+            except (HydraException, OmegaConfBaseException) as exc:
+                raise _in_sweep(_translate(exc), label) from None
+            except ConfigError as exc:
+                raise _in_sweep(exc, label) from None
+            if config.config_hash() not in seen:
+                seen.add(config.config_hash())
+                configs.append(config)
+    if check_data:
+        _check_data(configs)
+    return configs
+
+
+def _refuse_subgroup_option(override: Override) -> None:
+    """``scenario=transport/delayed`` would load a lever file as a whole scenario."""
+    from hydra.core.global_hydra import GlobalHydra
+
+    value = override.value()
+    if not isinstance(value, str) or "/" not in value:
+        return
+    group = override.key_or_group
+    subgroup, _, option = value.partition("/")
+    if subgroup in GlobalHydra.instance().config_loader().list_groups(group):
+        raise ConfigError(
+            f"{group}={value}: {value!r} is an option of the config group {group}/{subgroup}, "
+            f"not a {group}; choose it with {group}/{subgroup}={option}"
+        )
+
+
+def _group_options(group: str, extra_dirs: list[Path] | None = None) -> list[str]:
+    """Options of a config group in yrdsim's configs and the extra folders (none: no group)."""
+    from hydra.core.global_hydra import GlobalHydra
+
+    options = set(GlobalHydra.instance().config_loader().get_group_options(group))
+    for directory in extra_dirs or []:
+        options |= {p.stem for p in (directory / group).glob("*.yaml")}
+    return sorted(options)
+
+
+def _check_group_value(override: Override, value: str, extra_dirs: list[Path]) -> None:
+    """Refuse an option a config group does not have (Hydra skips a missing optional one)."""
+    group = override.key_or_group
+    if override.is_delete() or value in ("null", "None"):
+        return
+    options = _group_options(group, extra_dirs)
+    if options and value not in options and "/" not in value:
+        what = "a scenario" if group == "scenario" else f"an option of the config group {group}"
+        raise ConfigError(
+            f"{group}={value}: {value!r} is not {what}; allowed: {', '.join(options)}"
+            f"{_closest(value, options)}"
+        )
+
+
+def _add_file_sweeps(
+    base: DictConfig, sweeps: dict[str, tuple[Override, list[str]]], extras: list[Path]
+) -> None:
+    """Add the sweeps an experiment declares under ``hydra.sweeper.params``."""
+    params = OmegaConf.select(base, "hydra.sweeper.params") or {}
+    for key, value in params.items():
+        text = f"{key}={value}"
+        (override,) = parse_overrides([text])
+        element = override.get_key_element()
+        if element in sweeps:
+            continue  # the command line wins
+        if override.is_sweep_override():
+            values = _sweep_values(override, _group_options(override.key_or_group, extras))
+        else:
+            values = [override.get_value_element_as_str()]
+        for value in values:
+            _check_group_value(override, value, extras)
+        sweeps[element] = (override, values)
+
+
+def _in_sweep(error: ConfigError, label: str) -> ConfigError:
+    return ConfigError(f"in the sweep run with {label}: {error}") if label else error
+
+
+def _check_data(configs: list[SimConfig]) -> None:
+    loaded: dict[str | None, RegionData] = {}
+    with _quiet_config_warnings():
+        for config in configs:
+            if config.data_dir not in loaded:
+                loaded[config.data_dir] = load_region_data(config.data_dir)
+            check_against_data(config, loaded[config.data_dir])
+
+
+#: Hydra flags after which nothing is simulated: the command line is left to Hydra.
+_NO_RUN_FLAGS = ("help", "hydra_help", "info", "shell_completion", "cfg", "experimental_rerun")
+
+
+def check_command_line(argv: list[str], *, check_data: bool = True) -> list[SimConfig]:
+    """Check the arguments of ``yrdsim`` (``sys.argv[1:]``) before Hydra runs them.
+
+    Honours ``-m/--multirun``, ``--config-dir/-cd``, ``--config-name/-cn`` and
+    ``--config-path/-cp``; flags that do not run anything (``--help``, ``--cfg``, ``--info``,
+    ...) and arguments Hydra's parser does not know are left to Hydra.
+
+    Returns:
+        The validated configurations (empty when the command runs nothing).
+
+    Raises:
+        ConfigError: See :func:`check_overrides`.
+        DataError: See :func:`check_overrides`.
+    """
+    args, unknown = get_args_parser().parse_known_args(argv)
+    if unknown or any(getattr(args, flag, None) for flag in _NO_RUN_FLAGS):
+        return []
+    config_dir: Path | None = None
+    if args.config_path:
+        path = Path(args.config_path)
+        config_dir = path if path.is_absolute() else Path(__file__).resolve().parent / path
+    return check_overrides(
+        list(args.overrides),
+        config_dir=config_dir,
+        config_name=args.config_name or "config",
+        extra_config_dirs=[args.config_dir] if args.config_dir else None,
+        multirun=bool(args.multirun),
+        check_data=check_data,
+    )
