@@ -27,12 +27,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import yaml
 from hydra import compose, initialize_config_dir
 from hydra._internal.utils import get_args_parser
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Glob, Override, OverrideType
 from hydra.errors import HydraException, MissingConfigException
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, OmegaConf, open_dict
 from omegaconf.errors import MissingMandatoryValue, OmegaConfBaseException
 
 from sim.compose import CONFIG_DIR
@@ -135,9 +136,18 @@ def _unknown_override(key: str) -> str:
     return f"{key}: {unknown_key_message(location)}"
 
 
+_COMPOSE_ERRORS = (HydraException, OmegaConfBaseException, yaml.YAMLError)
+
+
 def _translate(exc: Exception) -> ConfigError:
     """A Hydra/OmegaConf composition error as one message in yrdsim's words."""
     text = str(exc)
+    if isinstance(exc, yaml.MarkedYAMLError) and exc.problem_mark is not None:
+        mark = exc.problem_mark
+        return ConfigError(
+            f"{mark.name}: line {mark.line + 1}, column {mark.column + 1}: not valid YAML "
+            f"({exc.context + ': ' if exc.context else ''}{exc.problem})"
+        )
     if isinstance(exc, MissingConfigException):
         return ConfigError(_missing_option(exc))
     if match := re.search(r"Could not override '([^']+)'", text):
@@ -264,7 +274,7 @@ def check_overrides(
                 overrides=_variants(sweeps, fixed)[0][1],
                 return_hydra_config=True,
             )
-        except (HydraException, OmegaConfBaseException) as exc:
+        except _COMPOSE_ERRORS as exc:
             raise _translate(exc) from None
         is_multirun = multirun or str(OmegaConf.select(base, "hydra.mode")) == "RunMode.MULTIRUN"
         if sweeps and not is_multirun:
@@ -280,9 +290,14 @@ def check_overrides(
         seen: set[str] = set()
         for label, variant in _variants(sweeps, fixed):
             try:
-                composed = compose(config_name=config_name, overrides=variant)
+                if label:
+                    composed = compose(config_name=config_name, overrides=variant)
+                else:  # the first run is the base composed above, without Hydra's own node
+                    composed = base
+                    with open_dict(composed):
+                        del composed["hydra"]
                 config = validate_config(to_plain_checked(composed))
-            except (HydraException, OmegaConfBaseException) as exc:
+            except _COMPOSE_ERRORS as exc:
                 raise _in_sweep(_translate(exc), label) from None
             except ConfigError as exc:
                 raise _in_sweep(exc, label) from None
