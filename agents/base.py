@@ -3,14 +3,75 @@
 The model keeps each agent type's state in arrays (one entry per agent) so that yearly
 decisions are taken in bulk; the agent object is a real Mesa agent that knows its row
 (``index``) and reads its state through :class:`StateField` descriptors.
+
+Agents are created in bulk by :meth:`IndexedAgent.create_indexed`: the result is what
+``cls(model, index)`` gives for each row (a registered ``mesa.Agent`` with its ``unique_id``,
+``pos`` and ``index``, found in ``model.agents`` and ``model.agents_by_type``), but built
+without Mesa's per-agent call chain, which costs about 5 µs an agent (see
+``docs/PERFORMANCE.md``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+import gc
+import weakref
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from itertools import repeat
+from typing import Any, Self
 
 import mesa
+from mesa.agent import Agent, AgentSet
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector (restored to its previous state on exit).
+
+    Creating millions of agents otherwise triggers repeated full collections over all the
+    agents already made, which makes creation several times slower and grow faster than linearly.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _bulk_registration_supported(model: mesa.Model) -> bool:
+    """Whether ``model`` registers agents the way Mesa 3.3 does (so it can be done in bulk)."""
+    return (
+        type(model).register_agent is mesa.Model.register_agent
+        and isinstance(getattr(model, "_agents", None), dict)
+        and isinstance(getattr(model, "_agents_by_type", None), dict)
+        and isinstance(getattr(model, "_all_agents", None), AgentSet)
+        and isinstance(model._all_agents._agents, weakref.WeakKeyDictionary)
+    )
+
+
+def _add_to_agent_set(agent_set: AgentSet, agents: list[Agent]) -> None:
+    """``agent_set.add`` for each agent, in order (the weak references it would make)."""
+    table = agent_set._agents
+    callback = table._remove
+    table.data.update(zip(map(weakref.ref, agents, repeat(callback)), repeat(None)))
+
+
+def release_agents(model: mesa.Model) -> None:
+    """Deregister all of a model's agents at once, when a run is over.
+
+    Equivalent to ``model.remove_all_agents()`` but without a Python call per agent: the weak
+    references of the agent sets are dropped first, so freeing the agents runs no callbacks.
+    Without it the agents of a finished run live in a reference cycle with their model until
+    a full garbage collection, which visits every one of them.
+    """
+    if not _bulk_registration_supported(model):
+        model.remove_all_agents()
+        return
+    for agent_set in (*model._agents_by_type.values(), model._all_agents):
+        agent_set._agents.data.clear()
+    model._agents.clear()
 
 
 class IndexedAgent(mesa.Agent):
@@ -24,6 +85,49 @@ class IndexedAgent(mesa.Agent):
     def __init__(self, model: mesa.Model, index: int) -> None:
         super().__init__(model)
         self.index = index
+
+    @classmethod
+    def create_indexed(cls, model: mesa.Model, indices: Iterable[int]) -> list[Self]:
+        """Create and register one agent per row, as ``[cls(model, i) for i in indices]``.
+
+        Each agent gets the next ``unique_id`` of the model, ``pos`` None and its ``index``,
+        and is registered with the model (``model.agents``, ``model.agents_by_type[cls]``) in
+        the order of ``indices``, exactly as :class:`mesa.Agent` does one by one. The per-agent
+        work is a few attribute stores; registration is done in bulk on Mesa's registries.
+        Falls back to the one-by-one constructor for a subclass with its own ``__init__`` or
+        a model that registers agents differently.
+
+        Args:
+            model: The model the agents belong to.
+            indices: The agents' rows in their state arrays.
+
+        Returns:
+            The new agents, in the order of ``indices``.
+        """
+        rows = indices.tolist() if hasattr(indices, "tolist") else [int(i) for i in indices]
+        if cls.__init__ is not IndexedAgent.__init__ or not _bulk_registration_supported(model):
+            return [cls(model, i) for i in rows]
+        if not rows:
+            return []
+        with gc_paused():
+            agents: list[Self] = []
+            append = agents.append
+            new = cls.__new__
+            ids = Agent._ids[model]
+            for index in rows:
+                agent = new(cls)
+                agent.model = model
+                agent.unique_id = next(ids)
+                agent.pos = None
+                agent.index = index
+                append(agent)
+            model._agents.update(zip(agents, repeat(None)))
+            by_type = model._agents_by_type
+            if cls not in by_type:
+                by_type[cls] = AgentSet([], random=model.random)
+            _add_to_agent_set(by_type[cls], agents)
+            _add_to_agent_set(model._all_agents, agents)
+        return agents
 
 
 class StateField:

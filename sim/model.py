@@ -175,10 +175,8 @@ class YRDModel(mesa.Model):
             self.travel_minutes,
             self.params.initial,
         )
-        # A plain loop over Python ints: Mesa's create_agents would also build an AgentSet that
-        # is not needed here (the model registers each agent; agents_by_type finds them).
-        for i in range(len(self.talent)):
-            TalentAgent(self, i)
+        # Created in bulk (the model registers each agent; agents_by_type finds them).
+        TalentAgent.create_indexed(self, range(len(self.talent)))
         self._update_population()
         self._population_start = self.cities.population.copy()
         self._high_skill_start = np.maximum(self.cities.high_skill, 1.0)
@@ -193,9 +191,7 @@ class YRDModel(mesa.Model):
             self._stream("start_firms"), gdp_start, config.firms_per_agent, self.params.firms
         )
         self.firm_agents: list[FirmAgent | None] = list(
-            FirmAgent.create_agents(
-                self, len(self.firms.city), index=np.arange(len(self.firms.city))
-            )
+            FirmAgent.create_indexed(self, range(len(self.firms.city)))
         )
 
         # Access and TFP calibrated so that start-year GDP equals the data.
@@ -267,6 +263,9 @@ class YRDModel(mesa.Model):
         fixed-point iteration on log expected population (the amenity of a city raises the
         expected population of that city at rate about ``reconsider_share``).
 
+        Under ``steady_state`` the solved amenities are then multiplied by
+        ``steady_state_amenity_share`` (1: the start is a stationary point of expected flows).
+
         Returns:
             The mode actually used (``census_trend`` falls back to ``steady_state`` for a start
             before the 2020 census; recorded in the run's provenance).
@@ -317,6 +316,10 @@ class YRDModel(mesa.Model):
                 RuntimeWarning,
                 stacklevel=2,
             )
+        if mode == "steady_state":
+            # Only this share of the start-year pattern is amenity: the rest is disequilibrium
+            # that the model's own terms (wages, size, costs, barriers) then act on.
+            self.amenity *= migration.steady_state_amenity_share
         return mode
 
     # ------------------------------------------------------------------------ state updates
@@ -597,7 +600,7 @@ class YRDModel(mesa.Model):
             mean_log = total / np.maximum(np.bincount(f.city[survivors], minlength=n), 1)
             new = draw_firms(entry_rng, new_city, mean_log[new_city], fp)
             indices = f.extend(new)
-            self.firm_agents.extend(FirmAgent.create_agents(self, len(indices), index=indices))
+            self.firm_agents.extend(FirmAgent.create_indexed(self, indices))
         self._counts["firm_entries"] = int(entrants.sum())
 
     def _city_stage(self) -> None:

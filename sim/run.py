@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import pandas as pd
 
+from agents.base import gc_paused, release_agents
 from sim.config import SimConfig
 from sim.data import RegionData, load_region_data
 from sim.model import YRDModel
@@ -71,19 +72,25 @@ def simulate(
     started = datetime.now(UTC)
     clock = time.perf_counter()
     data = data if data is not None else load_region_data(config.data_dir)
-    model = YRDModel(config, data)
-    info = {
-        "talent_agents": len(model.talent),
-        "firm_agents_at_start": int(model.firms.alive.sum()),
-        "city_agents": model.n_cities,
-        "amenities_used": model.amenities_used,
-    }
-    setup = time.perf_counter() - clock
-    while model.year < config.end_year:
-        model.step()
-        if progress is not None:
-            progress(model.year, config.start_year, config.end_year)
-    tables = model.recorder.tables()
+    # The cyclic garbage collector is paused for the run: with millions of agents alive, each
+    # of its full passes visits them all, and the run creates no garbage cycles of its own
+    # (see docs/PERFORMANCE.md). The agents are released in bulk when the run is over.
+    with gc_paused():
+        model = YRDModel(config, data)
+        info = {
+            "talent_agents": len(model.talent),
+            "firm_agents_at_start": int(model.firms.alive.sum()),
+            "city_agents": model.n_cities,
+            "amenities_used": model.amenities_used,
+        }
+        setup = time.perf_counter() - clock
+        while model.year < config.end_year:
+            model.step()
+            if progress is not None:
+                progress(model.year, config.start_year, config.end_year)
+        tables = model.recorder.tables()
+        release_agents(model)
+        del model
     total = time.perf_counter() - clock
     return SimulationResult(
         config=config,
