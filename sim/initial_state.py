@@ -21,16 +21,19 @@ def agents_per_city(population: np.ndarray, persons_per_agent: int) -> np.ndarra
     return np.rint(population / persons_per_agent).astype(np.int64)
 
 
-def high_skill_shares(data: RegionData, params: InitialConditionParams) -> np.ndarray:
+def high_skill_shares(
+    data: RegionData, params: InitialConditionParams, population: np.ndarray
+) -> np.ndarray:
     """High-skill (tertiary-educated) share of each city's residents.
 
     ``share = base + a log(1 + universities) + b log(GDP per capita / regional mean)``, clipped
     to the bounds: universities and income are the two public proxies of human capital that
-    the bundled data hold for all 41 cities.
+    the bundled data hold for all 41 cities. GDP per capita is 2020's (the only year with GDP
+    in the data); the regional mean weights it by the start ``population``.
     """
     cities = data.cities
     gdp_pc = cities["gdp_2020_cny"].to_numpy() / cities["pop_2020"].to_numpy()
-    regional = cities["gdp_2020_cny"].sum() / cities["pop_2020"].sum()
+    regional = (gdp_pc * population).sum() / population.sum()
     share = (
         params.high_skill_base
         + params.high_skill_per_log_heis * np.log1p(cities["n_heis"].to_numpy())
@@ -41,16 +44,17 @@ def high_skill_shares(data: RegionData, params: InitialConditionParams) -> np.nd
 
 
 def hukou_origin_weights(
-    data: RegionData, travel_minutes: np.ndarray, decay_min: float
+    data: RegionData, travel_minutes: np.ndarray, decay_min: float, population: np.ndarray
 ) -> np.ndarray:
     """``W[c, h]``: weight of city ``h`` as the hukou city of a non-hukou resident of ``c``.
 
-    Gravity rule: proportional to ``h``'s population, inversely to its GDP per capita (poorer
-    cities send more migrants), decaying with travel time; zero on the diagonal. Rows sum to 1.
+    Gravity rule: proportional to ``h``'s start ``population``, inversely to its (2020) GDP per
+    capita (poorer cities send more migrants), decaying with travel time; zero on the diagonal.
+    Rows sum to 1.
     """
     cities = data.cities
-    population = cities["pop_2020"].to_numpy(dtype=float)
-    gdp_pc = cities["gdp_2020_cny"].to_numpy() / population
+    population = np.asarray(population, dtype=float)
+    gdp_pc = cities["gdp_2020_cny"].to_numpy() / cities["pop_2020"].to_numpy()
     sending = population / gdp_pc
     weights = sending[None, :] * np.exp(-travel_minutes / decay_min)
     np.fill_diagonal(weights, 0.0)
@@ -78,11 +82,11 @@ def initial_talent(
     city = np.repeat(np.arange(n, dtype=np.int16), counts)
     hukou = city.copy()
     high_skill = np.zeros(len(city), dtype=bool)
-    skill_share = high_skill_shares(data, params)
+    skill_share = high_skill_shares(data, params, population)
     non_hukou_share = np.array(
         [params.non_hukou_share_by_class[c] for c in data.cities["size_class"]]
     )
-    origins = hukou_origin_weights(data, travel_minutes, params.origin_decay_min)
+    origins = hukou_origin_weights(data, travel_minutes, params.origin_decay_min, population)
     starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
     for c in range(n):
         members = starts[c] + np.arange(counts[c])

@@ -37,6 +37,10 @@ class MigrationParams(StrictModel):
             migration of the first year equals the city's population growth relative to the
             region over the last intercensal decade, 2010-2020; for a start before 2020 there
             is no earlier census and ``steady_state`` is used).
+        steady_state_amenity_share: Under ``steady_state``, the share of the solved amenities
+            kept (1: the start year is a stationary point of the expected flows; below 1 the
+            rest of the start-year spatial pattern is disequilibrium, to which the model's own
+            terms respond). Calibrated on the 2010-2020 hindcast; unused by the other modes.
 
     References:
         Tombe & Zhu (2019), AER 109(5): migration elasticity to real income about 1.5.
@@ -54,6 +58,7 @@ class MigrationParams(StrictModel):
     public_service_weight: NonNegative
     size_elasticity: NonNegative
     amenities: Literal["none", "steady_state", "census_trend"]
+    steady_state_amenity_share: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 
 
 class LabourParams(StrictModel):
