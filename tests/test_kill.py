@@ -1,0 +1,139 @@
+"""A run killed at any moment leaves a complete run folder or one recognisably incomplete.
+
+Real ``yrdsim`` subprocesses get a real signal (SIGKILL, SIGTERM) while simulating, right when
+the first table appears, and while drawing figures. Afterwards the folder must be either
+complete (``is_complete`` and every table whole) or ``is_complete`` false, with every table
+that exists whole (files are renamed into place) and no partial file that looks like a table;
+a rerun into the same folder must then produce a complete run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim.output import PROVENANCE_FILE, is_complete
+
+START, END = 2020, 2023
+YEARS = END - START + 1
+ARGS = ["scenario=integrated", f"end_year={END}", "persons_per_agent=4000", "seed=1"]
+TABLE_ROWS = {"metrics": YEARS, "cities": 41 * YEARS}
+TABLES = ("metrics", "cities", "flows", "travel_times", "vouchers")
+TIMEOUT = 120
+
+
+def _start(out: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "sim.cli", *ARGS, f"hydra.run.dir={out}"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "MPLBACKEND": "Agg"},
+    )
+
+
+def _wait_for(condition: Callable[[], bool], process: subprocess.Popen) -> bool:
+    """Poll every few milliseconds; False if the process ended first."""
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        if process.poll() is not None:
+            return condition()
+        time.sleep(0.003)
+    raise AssertionError("the moment to kill never came")
+
+
+def _simulating(out: Path) -> Callable[[], bool]:
+    log = out / "yrdsim.log"
+    return lambda: log.is_file() and f"year {START + 1}" in log.read_text()
+
+
+def _first_table(out: Path) -> Callable[[], bool]:
+    return lambda: (out / "metrics.csv").exists()
+
+
+def _drawing_figures(out: Path) -> Callable[[], bool]:
+    return lambda: (out / "figures").is_dir() and any((out / "figures").iterdir())
+
+
+def assert_complete_or_recognisably_incomplete(out: Path) -> bool:
+    """Check a run folder after a kill; return whether it is complete."""
+    complete = is_complete(out)
+    for path in out.rglob("*"):
+        if path.is_file() and path.name.endswith(".part"):
+            assert path.name.startswith("."), path  # hidden, and never *.csv/*.json
+    for name in TABLES:
+        path = out / f"{name}.csv"
+        if complete:
+            assert path.is_file(), f"complete run without {name}.csv"
+        if path.is_file():  # a table that exists is whole: it was renamed into place
+            table = pd.read_csv(path)
+            if name in TABLE_ROWS:
+                assert len(table) == TABLE_ROWS[name], name
+                assert set(table["year"]) == set(range(START, END + 1)), name
+    if (out / "config.json").is_file():
+        json.loads((out / "config.json").read_text())
+    provenance = out / PROVENANCE_FILE
+    if provenance.is_file():
+        record = json.loads(provenance.read_text())  # never half-written
+        assert record.get("complete") is complete
+    else:
+        assert not complete
+    return complete
+
+
+@pytest.mark.parametrize(
+    ("moment", "sig"),
+    [
+        (_simulating, signal.SIGKILL),
+        (_drawing_figures, signal.SIGKILL),
+        (_first_table, signal.SIGTERM),
+    ],
+    ids=["SIGKILL-simulating", "SIGKILL-figures", "SIGTERM-first-table"],
+)
+def test_a_killed_run_is_complete_or_recognisably_incomplete(moment, sig, tmp_path):
+    out = tmp_path / "run"
+    process = _start(out)
+    try:
+        reached = _wait_for(moment(out), process)
+        if process.poll() is None:
+            os.kill(process.pid, sig)
+        process.wait(timeout=TIMEOUT)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert reached, process.stderr.read().decode() if process.stderr else ""
+    assert process.returncode in (-sig, 0), process.returncode
+    assert_complete_or_recognisably_incomplete(out)
+
+
+def test_a_rerun_into_a_killed_runs_folder_completes(tmp_path):
+    """SIGKILL right when the first table appears, then run again into the same folder."""
+    out = tmp_path / "run"
+    process = _start(out)
+    try:
+        _wait_for(_first_table(out), process)
+        if process.poll() is None:
+            os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=TIMEOUT)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert not assert_complete_or_recognisably_incomplete(out)  # the figures were still to come
+    rerun = _start(out)
+    _, stderr = rerun.communicate(timeout=300)
+    assert rerun.returncode == 0, stderr.decode()
+    assert assert_complete_or_recognisably_incomplete(out)
+    for name in TABLES:
+        assert (out / f"{name}.csv").stat().st_size > 0
