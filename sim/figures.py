@@ -163,6 +163,10 @@ def _new_figure(figsize: tuple[float, float]) -> Figure:
     return fig
 
 
+_PAD_INCHES = 0.05
+"""Margin (inches) around the tight bounding box of a saved figure."""
+
+
 def _save(fig: Figure, stem: Path) -> list[Path]:
     """Save ``fig`` as ``<stem>.png`` and ``<stem>.pdf`` and release it.
 
@@ -177,18 +181,24 @@ def _save(fig: Figure, stem: Path) -> list[Path]:
     stem.parent.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     try:
+        # Lay the figure out and measure its tight bounding box once for both files: with
+        # bbox_inches="tight" and a layout engine, every savefig would lay out and draw the
+        # figure twice (half of the figures' time, see docs/PERFORMANCE.md).
+        renderer = fig.canvas.get_renderer()
+        engine = fig.get_layout_engine()
+        if engine is not None:
+            engine.execute(fig)  # a no-op for the placeholder engine of layout "none"
+            # No engine at all (not "none", whose placeholder still makes savefig draw twice).
+            with matplotlib.rc_context(
+                {"figure.autolayout": False, "figure.constrained_layout.use": False}
+            ):
+                fig.set_layout_engine(None)
+        bbox = fig.get_tightbbox(renderer).padded(_PAD_INCHES)
         for suffix, metadata in ((".png", {"Software": None}), (".pdf", {"CreationDate": None})):
             path = stem.with_name(stem.name + suffix)
 
             def draw(target: Path, fmt: str = suffix[1:], meta: dict = metadata) -> None:
-                fig.savefig(
-                    target,
-                    format=fmt,
-                    dpi=PNG_DPI,
-                    bbox_inches="tight",
-                    pad_inches=0.05,
-                    metadata=meta,
-                )
+                fig.savefig(target, format=fmt, dpi=PNG_DPI, bbox_inches=bbox, metadata=meta)
 
             written.append(write_atomic(path, draw))
     finally:
