@@ -115,6 +115,12 @@ def task(cfg: DictConfig, out_dir: Path, overrides: list[str], sweeping: bool) -
     sweep.clear_failure(out_dir)
     try:
         run(config, data, out_dir, overrides)
+    except (ConfigError, DataError) as exc:  # checks against the data, made by the model
+        if not sweeping:
+            _fail(f"invalid configuration or data:\n{exc}")
+        sweep.write_failure(out_dir, exc, overrides)
+        log.error("run %s failed: invalid configuration or data:\n%s", out_dir, exc)
+        return sweep.FAILED
     except Exception as exc:
         sweep.write_failure(out_dir, exc, overrides)
         if not sweeping:
@@ -125,8 +131,8 @@ def task(cfg: DictConfig, out_dir: Path, overrides: list[str], sweeping: bool) -
 
 
 @hydra.main(version_base="1.3", config_path="../configs", config_name="config")
-def main(cfg: DictConfig) -> str:
-    """Entry point of the ``yrdsim`` console script."""
+def hydra_main(cfg: DictConfig) -> str:
+    """The Hydra task: one run (or one job of a sweep)."""
     hydra_cfg = HydraConfig.get()
     return task(
         cfg,
@@ -134,6 +140,22 @@ def main(cfg: DictConfig) -> str:
         list(hydra_cfg.overrides.task),
         sweeping=hydra_cfg.mode == RunMode.MULTIRUN,
     )
+
+
+def main() -> None:
+    """Entry point of the ``yrdsim`` console script.
+
+    The command line is checked first (:func:`sim.cli_checks.check_command_line`: every
+    configuration it would run, each value of a sweep included, against its data), so a mistake
+    is refused with one message and exit status 2 before Hydra creates any folder.
+    """
+    from sim.cli_checks import check_command_line
+
+    try:
+        check_command_line(sys.argv[1:])
+    except (ConfigError, DataError) as exc:
+        _fail(f"invalid configuration or data:\n{exc}")
+    hydra_main()
 
 
 if __name__ == "__main__":

@@ -223,7 +223,8 @@ class SweepProgress(Callback):
         sweep_dir.mkdir(parents=True, exist_ok=True)
         shutil.rmtree(sweep_dir / PROGRESS_DIR, ignore_errors=True)
         (sweep_dir / PROGRESS_DIR).mkdir()
-        params = OmegaConf.to_container(config.hydra.sweeper.get("params") or {}, resolve=False)
+        node = config.hydra.sweeper.get("params")
+        params = {} if node is None else OmegaConf.to_container(node, resolve=False)
         arguments = [str(o) for o in config.hydra.overrides.task]
         target = str(config.hydra.sweeper.get("_target_", ""))
         jobs = expand_sweep(params, arguments) if target.endswith(".BasicSweeper") else None
