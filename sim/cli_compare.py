@@ -1,0 +1,189 @@
+"""The ``yrdsim-compare`` command: compare the scenarios of a sweep folder.
+
+``yrdsim-compare SWEEP_DIR`` reads every complete run of a sweep (``yrdsim -m ...``) and
+writes ``SWEEP_DIR/comparison/``: ``summary.csv``, ``city_summary.csv``, ``differences.csv``,
+``runs.csv``, ``summary.tex``, ``report.md`` and ``figures/`` (see :mod:`sim.compare`).
+A folder that is not a sweep, or holds no complete run, is refused with one line and exit
+status 2; failed, incomplete and missing runs are listed (and left out), exit status 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from sim import compare
+from sim.atomic import write_atomic, write_text_atomic
+
+PROG = "yrdsim-compare"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Compare the scenarios of a yrdsim sweep: tables, figures and a report in "
+        "SWEEP_DIR/comparison/.",
+    )
+    parser.add_argument("sweep_dir", metavar="SWEEP_DIR", type=Path, help="a yrdsim -m folder")
+    parser.add_argument(
+        "--baseline",
+        default="baseline",
+        metavar="NAME",
+        help="the reference: a scenario name, or KEY=VALUE for a swept override "
+        "(default: baseline)",
+    )
+    parser.add_argument(
+        "--group-by",
+        default=None,
+        metavar="KEYS",
+        help="comma-separated override keys to group by besides the scenario (default: every "
+        "override that varies across the runs except seed); '' pools everything but the "
+        "scenario",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="output folder (default: SWEEP_DIR/comparison)",
+    )
+    parser.add_argument("--no-figures", action="store_true", help="write tables and text only")
+    return parser
+
+
+def _error(message: str) -> int:
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    return 2
+
+
+def _write_csv(frame: pd.DataFrame, path: Path) -> Path:
+    return write_atomic(path, lambda p: frame.to_csv(p, index=False))
+
+
+def _boundaries(data: compare.SweepData) -> dict:
+    """The city boundaries of the data the runs used (the bundled data by default)."""
+    from sim.data import load_region_data
+
+    first = data.used[0].path
+    assert first is not None
+    try:
+        data_dir = json.loads((first / "config.json").read_text(encoding="utf-8")).get("data_dir")
+    except (OSError, json.JSONDecodeError):
+        data_dir = None
+    return load_region_data(data_dir).boundaries
+
+
+def run_comparison(
+    sweep_dir: Path,
+    *,
+    baseline: str = "baseline",
+    group_by: list[str] | None = None,
+    out: Path | None = None,
+    figures: bool = True,
+) -> tuple[compare.SweepData, list[Path]]:
+    """Compare a sweep and write the comparison folder.
+
+    Args:
+        sweep_dir: The sweep folder.
+        baseline: The reference (``NAME`` or ``KEY=VALUE``).
+        group_by: Override keys to group by besides the scenario (``None``: the varying ones).
+        out: Output folder (default ``SWEEP_DIR/comparison``).
+        figures: Draw the figures.
+
+    Returns:
+        The sweep's data and the files written.
+
+    Raises:
+        compare.SweepError: The folder is not a sweep folder or holds no complete run.
+    """
+    out = out or sweep_dir / compare.COMPARISON_DIR
+    reference = compare.Reference.parse(baseline)
+    data = compare.load_sweep(sweep_dir, group_by)
+    summary = compare.summarise_metrics(data)
+    diffs = compare.end_year_differences(data, reference)
+    cities = compare.summarise_cities(data, reference)
+    runs = compare.runs_table(data, sweep_dir)
+    years = compare.final_years(data)
+    written = [
+        _write_csv(summary, out / "summary.csv"),
+        _write_csv(cities, out / "city_summary.csv"),
+        _write_csv(diffs, out / "differences.csv"),
+        _write_csv(runs, out / "runs.csv"),
+    ]
+    figure_files: list[Path] = []
+    if figures:
+        from sim.compare_figures import write_comparison_figures
+
+        figure_files = write_comparison_figures(
+            summary, diffs, cities, _boundaries(data), data.keys, reference, out / "figures"
+        )
+        written += figure_files
+    from sim.compare_report import latex_table, markdown_report
+
+    written.append(
+        write_text_atomic(
+            out / "summary.tex", latex_table(summary, diffs, data.keys, years, reference)
+        )
+    )
+    report = markdown_report(
+        sweep_dir=sweep_dir,
+        runs=runs,
+        summary=summary,
+        diffs=diffs,
+        keys=data.keys,
+        years=years,
+        reference=reference,
+        figures=figure_files,
+        out_dir=out,
+    )
+    written.append(write_text_atomic(out / "report.md", report))
+    return data, written
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``yrdsim-compare`` console script."""
+    args = _parser().parse_args(argv)
+    sweep_dir: Path = args.sweep_dir
+    group_by = None if args.group_by is None else [k.strip() for k in args.group_by.split(",")]
+    started = time.perf_counter()
+    if not sweep_dir.is_dir():
+        return _error(f"{sweep_dir} is not a folder")
+    try:
+        data, written = run_comparison(
+            sweep_dir,
+            baseline=args.baseline,
+            group_by=group_by,
+            out=args.out,
+            figures=not args.no_figures,
+        )
+    except compare.SweepError as exc:
+        return _error(str(exc))
+    reference = compare.Reference.parse(args.baseline)
+    if reference.key not in data.keys or not reference.matches(data.metrics).any():
+        print(
+            f"{PROG}: warning: no '{reference}' runs in the sweep: differences, their figures "
+            "and delta_vs_baseline are left out",
+            file=sys.stderr,
+        )
+    problems = [r for r in data.runs if r.status != compare.COMPLETE]
+    for run in problems:
+        where = run.path if run.path is not None else " ".join(run.overrides)
+        print(f"{PROG}: {run.status} run {where}: {run.error}", file=sys.stderr)
+    groups = len(data.groups())
+    out = args.out or sweep_dir / compare.COMPARISON_DIR
+    print(
+        f"{PROG}: compared {len(data.used)} runs in {groups} groups "
+        f"({', '.join(data.keys)}) in {time.perf_counter() - started:.1f} s; "
+        f"{len(problems)} runs left out; {len(written)} files in {out}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,421 @@
+"""Figures comparing the scenarios of a sweep (PNG at 200 dpi and PDF), for papers.
+
+* :func:`plot_scenario_timeseries`: the headline indicators over time, one line per scenario
+  (group) with its 95 % band across seeds;
+* :func:`plot_end_year_differences`: each headline indicator in the final year minus the
+  reference (``baseline``), with 95 % intervals;
+* :func:`plot_city_difference_maps`: per-city differences from the reference in the final year,
+  one map per scenario (group), on one colour scale.
+
+Style, indicator definitions (titles, units, scale) and the map geometry come from
+:mod:`sim.figures`, so a sweep's figures look like a run's. Scenario colours are fixed
+(:data:`SCENARIO_COLORS`), so a scenario has the same colour in every figure.
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib import colors as mcolors
+from matplotlib import ticker
+from matplotlib.cm import ScalarMappable
+from matplotlib.collections import LineCollection
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, PathPatch
+
+from sim.compare import Reference
+from sim.figures import (
+    DIVERGING_CMAP,
+    HEADLINE_INDICATORS,
+    NO_DATA_COLOR,
+    OKABE_ITO,
+    _compound_path,
+    _new_figure,
+    _plain_formatter,
+    _polygons,
+    _province_border_segments,
+    _save,
+    _styled,
+    _year_locator,
+)
+
+#: Colour of each named scenario (Okabe-Ito); other groups take the remaining colours in order.
+SCENARIO_COLORS = {
+    "baseline": OKABE_ITO["black"],
+    "transport": OKABE_ITO["blue"],
+    "vouchers": OKABE_ITO["orange"],
+    "residency": OKABE_ITO["green"],
+    "integrated": OKABE_ITO["vermillion"],
+}
+_SPARE_COLORS = [OKABE_ITO["sky_blue"], OKABE_ITO["purple"], "#8c564b", "#7f7f7f", "#bcbd22"]
+#: Hatch of map cities whose 95 % interval of the difference includes zero.
+UNCERTAIN_HATCH = "...."
+
+#: City-level metrics mapped by default: column, title, and whether to show % of the reference.
+CITY_MAP_METRICS: tuple[tuple[str, str], ...] = (
+    ("population", "Population"),
+    ("gdp_per_capita", "GDP per capita"),
+)
+
+
+def group_label(row: pd.Series | dict, keys: list[str]) -> str:
+    """``"vouchers"`` or ``"vouchers, subsidy_rate=0.6"`` for a group's key values."""
+    parts = [str(row["scenario"])]
+    parts += [f"{k.rsplit('.', 1)[-1].rsplit('/', 1)[-1]}={row[k]}" for k in keys[1:]]
+    return ", ".join(parts)
+
+
+def group_colors(groups: pd.DataFrame, keys: list[str]) -> dict[str, str]:
+    """A colour per group label: fixed for named scenarios when the scenario is the only key."""
+    labels = [group_label(row, keys) for _, row in groups.iterrows()]
+    colors: dict[str, str] = {}
+    spare = iter(_SPARE_COLORS + list(matplotlib.colormaps["tab10"].colors))  # type: ignore[attr-defined]
+    palette = iter(SCENARIO_COLORS.values())
+    for label, (_, row) in zip(labels, groups.iterrows(), strict=True):
+        if len(keys) == 1 and row["scenario"] in SCENARIO_COLORS:
+            colors[label] = SCENARIO_COLORS[row["scenario"]]
+        elif len(keys) == 1:
+            colors[label] = mcolors.to_hex(next(spare))
+        else:
+            colors[label] = mcolors.to_hex(next(palette, None) or next(spare))
+    return colors
+
+
+def _indicators(metrics: set[str]) -> list:
+    return [ind for ind in HEADLINE_INDICATORS if ind.column in metrics]
+
+
+def _difference_label(ylabel: str) -> str:
+    """Axis label of a difference: shares in % become percentage points."""
+    if ylabel.endswith("(%)"):
+        return ylabel[:-3] + "(percentage points)"
+    return ylabel
+
+
+# --------------------------------------------------------------------------------------------
+# Time series
+# --------------------------------------------------------------------------------------------
+
+
+@_styled
+def plot_scenario_timeseries(summary: pd.DataFrame, keys: list[str], stem: Path) -> list[Path]:
+    """Small multiples of the headline indicators: a line and a 95 % band per group.
+
+    Args:
+        summary: ``summary.csv`` (group columns, metric, year, mean, ci_low, ci_high, ...).
+        keys: The group columns (``scenario`` first).
+        stem: Output path without suffix.
+
+    Returns:
+        The written PNG and PDF paths.
+    """
+    indicators = _indicators(set(summary["metric"]))
+    groups = summary[keys].drop_duplicates()
+    colors = group_colors(groups, keys)
+    n = len(indicators)
+    ncols = 3
+    nrows = max(math.ceil((n + 1) / ncols), 1)  # one slot for the legend
+    fig = _new_figure((7.2, 0.4 + 2.05 * nrows))
+    fig.get_layout_engine().set(w_pad=0.06, h_pad=0.06, wspace=0.08, hspace=0.1)
+    axes = fig.subplots(nrows, ncols, squeeze=False)
+    years = summary["year"].astype(int)
+    first, last = int(years.min()), int(years.max())
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    labelled = summary.assign(_group=[group_label(r, keys) for _, r in summary[keys].iterrows()])
+    for k, ind in enumerate(indicators):
+        ax = axes.flat[k]
+        ax.set_title(textwrap.fill(f"({letters[k]}) {ind.title}", 26), pad=4)
+        ax.set_ylabel(ind.ylabel)
+        rows = labelled[labelled["metric"] == ind.column]
+        if ind.flow:
+            rows = rows[rows["year"] > first]
+        for label, frame in rows.groupby("_group", sort=False):
+            frame = frame.sort_values("year")
+            x = frame["year"].to_numpy(dtype=float)
+            y = frame["mean"].to_numpy(dtype=float) * ind.scale
+            lo = frame["ci_low"].to_numpy(dtype=float) * ind.scale
+            hi = frame["ci_high"].to_numpy(dtype=float) * ind.scale
+            color = colors[str(label)]
+            ax.fill_between(x, lo, hi, color=color, alpha=0.18, linewidth=0, zorder=2)
+            marker = "o" if len(x) <= 2 else None
+            ax.plot(x, y, color=color, linewidth=1.3, marker=marker, markersize=3, zorder=3)
+        ax.set_xlim(first - 0.5, last + 0.5)
+        ax.xaxis.set_major_locator(_year_locator(first, last))
+        ax.xaxis.set_major_formatter(ticker.FormatStrFormatter("%d"))
+        ax.yaxis.set_major_locator(
+            ticker.MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10], min_n_ticks=3)
+        )
+        ax.yaxis.set_major_formatter(_plain_formatter())
+        ax.grid(axis="y")
+        ax.set_axisbelow(True)
+    for k in range(n, nrows * ncols):
+        axes.flat[k].set_axis_off()
+    for col in range(ncols):
+        used = [r for r in range(nrows) if r * ncols + col < n]
+        if used:
+            axes[used[-1], col].set_xlabel("Year")
+    handles = [Line2D([], [], color=c, linewidth=1.6, label=g) for g, c in colors.items()]
+    handles.append(Patch(facecolor="#888888", alpha=0.3, label="95 % interval across seeds"))
+    axes.flat[n].legend(handles=handles, loc="center", title="Scenario", alignment="left")
+    return _save(fig, stem)
+
+
+# --------------------------------------------------------------------------------------------
+# End-year differences
+# --------------------------------------------------------------------------------------------
+
+
+@_styled
+def plot_end_year_differences(
+    diffs: pd.DataFrame, keys: list[str], reference: Reference, stem: Path
+) -> list[Path]:
+    """Per headline indicator: final-year difference of each group from the reference.
+
+    Points are the mean differences, bars their 95 % intervals (paired by seed; see
+    :func:`sim.compare.differences`); a group whose interval excludes zero is drawn filled.
+
+    Args:
+        diffs: ``differences.csv`` (group columns, metric, delta, delta_ci_low, ...).
+        keys: The group columns.
+        reference: The reference group.
+        stem: Output path without suffix.
+
+    Returns:
+        The written PNG and PDF paths.
+    """
+    labelled = diffs.assign(_group=[group_label(r, keys) for _, r in diffs[keys].iterrows()])
+    shown = labelled[~reference.matches(labelled)]
+    indicators = _indicators(set(shown["metric"]))
+    groups = list(dict.fromkeys(shown["_group"]))
+    colors = group_colors(diffs[keys].drop_duplicates(), keys)
+    n = len(indicators)
+    ncols = 3
+    nrows = max(math.ceil(n / ncols), 1)
+    height = 0.5 + nrows * (0.75 + 0.22 * max(len(groups), 1))
+    fig = _new_figure((7.2, height))
+    fig.get_layout_engine().set(w_pad=0.06, h_pad=0.06, wspace=0.06, hspace=0.08)
+    axes = fig.subplots(nrows, ncols, squeeze=False)
+    year = int(diffs["year"].max()) if len(diffs) else 0
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    ypos = np.arange(len(groups))[::-1]
+    for k, ind in enumerate(indicators):
+        ax = axes.flat[k]
+        ax.set_title(textwrap.fill(f"({letters[k]}) {ind.title}", 30), pad=4)
+        rows = shown[shown["metric"] == ind.column].set_index("_group").reindex(groups)
+        delta = rows["delta"].to_numpy(dtype=float) * ind.scale
+        lo = rows["delta_ci_low"].to_numpy(dtype=float) * ind.scale
+        hi = rows["delta_ci_high"].to_numpy(dtype=float) * ind.scale
+        ax.axvline(0.0, color="#333333", linewidth=0.7, zorder=1)
+        for y, g, d, a, b in zip(ypos, groups, delta, lo, hi, strict=True):
+            if not np.isfinite(d):
+                continue
+            color = colors[g]
+            if np.isfinite(a) and np.isfinite(b):
+                ax.plot([a, b], [y, y], color=color, linewidth=1.6, solid_capstyle="butt")
+                ax.plot(
+                    [a, a, np.nan, b, b],
+                    [y - 0.15, y + 0.15, np.nan, y - 0.15, y + 0.15],
+                    color=color,
+                    linewidth=1.0,
+                )
+            certain = np.isfinite(a) and np.isfinite(b) and (a > 0 or b < 0)
+            ax.plot(
+                d,
+                y,
+                "o",
+                markersize=5,
+                color=color,
+                markerfacecolor=color if certain else "white",
+                markeredgewidth=1.2,
+                zorder=3,
+            )
+        ax.set_yticks(ypos, labels=groups if k % ncols == 0 else [""] * len(groups))
+        ax.tick_params(axis="y", length=0)
+        ax.set_ylim(-0.6, len(groups) - 0.4)
+        ax.set_xlabel(_difference_label(ind.ylabel))
+        ax.xaxis.set_major_locator(ticker.MaxNLocator(nbins=4, symmetric=False))
+        ax.xaxis.set_major_formatter(_plain_formatter())
+        lo_lim, hi_lim = ax.get_xlim()
+        span = max(abs(lo_lim), abs(hi_lim))
+        ax.set_xlim(min(lo_lim, -0.05 * span), max(hi_lim, 0.05 * span))
+        ax.grid(axis="x")
+        ax.set_axisbelow(True)
+        ax.spines["left"].set_visible(False)
+    for k in range(n, nrows * ncols):
+        axes.flat[k].set_axis_off()
+    fig.suptitle(
+        f"Difference from {reference} in {year} (mean and 95 % interval across seeds; "
+        "filled: interval excludes 0)",
+        fontsize=9,
+        x=0.01,
+        ha="left",
+    )
+    return _save(fig, stem)
+
+
+# --------------------------------------------------------------------------------------------
+# Maps
+# --------------------------------------------------------------------------------------------
+
+
+@_styled
+def plot_city_difference_maps(
+    city_summary: pd.DataFrame,
+    boundaries: dict,
+    metric: str,
+    title: str,
+    keys: list[str],
+    reference: Reference,
+    stem: Path,
+) -> list[Path]:
+    """One map per group of each city's final-year difference from the reference, in %.
+
+    The value is ``delta_vs_baseline / reference mean * 100``. All maps share a diverging
+    colour scale symmetric around 0 (ColorBrewer RdBu: red = lower than the reference, blue =
+    higher). Cities whose 95 % interval of the difference includes zero are hatched.
+
+    Args:
+        city_summary: ``city_summary.csv``.
+        boundaries: GeoJSON FeatureCollection of the city polygons (``properties.id``).
+        metric: The city metric to map (e.g. ``population``).
+        title: Its name for the colour bar.
+        keys: The group columns.
+        reference: The reference group.
+        stem: Output path without suffix.
+
+    Returns:
+        The written PNG and PDF paths (nothing if no group has a reference).
+    """
+    rows = city_summary[city_summary["metric"] == metric].copy()
+    rows["_group"] = [group_label(r, keys) for _, r in rows[keys].iterrows()]
+    ref_mean = rows["mean"] - rows["delta_vs_baseline"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rows["pct"] = 100.0 * rows["delta_vs_baseline"] / ref_mean.abs()
+    rows["uncertain"] = ~((rows["delta_ci_low"] > 0) | (rows["delta_ci_high"] < 0))
+    rows = rows[~reference.matches(rows) & rows["delta_vs_baseline"].notna()]
+    groups = list(dict.fromkeys(rows["_group"]))
+    if not groups:
+        return []
+    year = int(rows["year"].max())
+
+    features = [f for f in boundaries.get("features", []) if f.get("geometry")]
+    paths = {}
+    for feature in features:
+        polys = _polygons(feature["geometry"])
+        if polys:
+            paths[str((feature.get("properties") or {}).get("id", ""))] = _compound_path(polys)
+    segments = _province_border_segments(features)
+    xy = np.concatenate([p.vertices for p in paths.values()])
+    (x0, y0), (x1, y1) = xy.min(axis=0), xy.max(axis=0)
+    aspect = 1.0 / math.cos(math.radians(0.5 * (y0 + y1)))
+
+    values = rows["pct"].to_numpy(dtype=float)
+    finite = values[np.isfinite(values)]
+    vmax = float(np.abs(finite).max()) if finite.size else 1.0
+    vmax = vmax or 1.0
+    norm = mcolors.Normalize(vmin=-vmax, vmax=vmax)
+    cmap = matplotlib.colormaps[DIVERGING_CMAP]
+
+    ncols = 1 if len(groups) == 1 else 2
+    nrows = math.ceil(len(groups) / ncols)
+    width = 7.2 if ncols == 2 else 5.2
+    panel_w = (width - 0.9) / ncols
+    panel_h = panel_w * (y1 - y0) * aspect / (x1 - x0)
+    fig = _new_figure((width, 0.55 + nrows * (panel_h + 0.3)))
+    axes = fig.subplots(nrows, ncols, squeeze=False)
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    for k, group in enumerate(groups):
+        ax = axes.flat[k]
+        frame = rows[rows["_group"] == group].set_index("city_id")
+        for city_id, path in paths.items():
+            value = float(frame["pct"].get(city_id, np.nan))
+            has_data = np.isfinite(value)
+            uncertain = bool(frame["uncertain"].get(city_id, False)) and has_data
+            ax.add_patch(
+                PathPatch(
+                    path,
+                    facecolor=cmap(norm(value)) if has_data else NO_DATA_COLOR,
+                    edgecolor="#8c8c8c",
+                    linewidth=0.3,
+                    hatch=UNCERTAIN_HATCH if uncertain else None,
+                    zorder=1,
+                )
+            )
+        if len(segments):
+            ax.add_collection(LineCollection(segments, colors="#222222", linewidths=0.8, zorder=2))
+        ax.set_xlim(x0, x1)
+        ax.set_ylim(y0, y1)
+        ax.set_aspect(aspect)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        for side in ("top", "right", "left", "bottom"):
+            ax.spines[side].set_visible(False)
+        ax.set_title(f"({letters[k]}) {group}", pad=3)
+    for k in range(len(groups), nrows * ncols):
+        axes.flat[k].set_axis_off()
+    cbar = fig.colorbar(
+        ScalarMappable(norm=norm, cmap=cmap),
+        ax=axes.ravel().tolist(),
+        shrink=0.8,
+        aspect=35,
+        pad=0.02,
+    )
+    cbar.set_label(f"{title} in {year}, difference from {reference} (%)")
+    cbar.ax.axhline(0.0, color="#222222", linewidth=0.6)
+    cbar.outline.set_linewidth(0.5)
+    handles = [
+        Line2D([], [], color="#222222", linewidth=0.8, label="Province border"),
+        Patch(
+            facecolor="white",
+            edgecolor="#8c8c8c",
+            hatch=UNCERTAIN_HATCH,
+            linewidth=0.3,
+            label="95 % interval includes 0",
+        ),
+    ]
+    fig.legend(handles=handles, loc="outside lower left", ncols=2, frameon=False)
+    return _save(fig, stem)
+
+
+def write_comparison_figures(
+    summary: pd.DataFrame,
+    diffs: pd.DataFrame,
+    city_summary: pd.DataFrame,
+    boundaries: dict,
+    keys: list[str],
+    reference: Reference,
+    figures_dir: Path,
+) -> list[Path]:
+    """Write all comparison figures into ``figures_dir`` (PNG and PDF).
+
+    Writes ``timeseries``, and, when the sweep holds the reference, ``end_year_differences``
+    and ``map_<metric>_difference`` for each of :data:`CITY_MAP_METRICS`.
+
+    Returns:
+        The written paths.
+    """
+    figures_dir = Path(figures_dir)
+    figures_dir.mkdir(parents=True, exist_ok=True)
+    written = plot_scenario_timeseries(summary, keys, figures_dir / "timeseries")
+    if len(diffs):
+        written += plot_end_year_differences(
+            diffs, keys, reference, figures_dir / "end_year_differences"
+        )
+    present = set(city_summary["metric"])
+    for metric, title in CITY_MAP_METRICS:
+        if metric in present and city_summary["delta_vs_baseline"].notna().any():
+            written += plot_city_difference_maps(
+                city_summary,
+                boundaries,
+                metric,
+                title,
+                keys,
+                reference,
+                figures_dir / f"map_{metric}_difference",
+            )
+    return written
