@@ -1,28 +1,62 @@
-"""Write files so that each is either complete or absent (temporary name, then rename)."""
+"""Write files so that each is either complete or absent (temporary name, then rename).
+
+The temporary file is hidden (``.NAME.XXXX.part``) in the same folder, so the rename is atomic
+on POSIX file systems and nothing that globs for ``*.csv`` or ``*.json`` ever sees a partial
+file. The content is flushed to disk before the rename, so a crash of the machine does not
+leave an empty file under the final name either. A process killed mid-write (SIGKILL) may leave
+its hidden temporary file behind; the next write of the same file removes it.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+TEMPORARY_SUFFIX = ".part"
+
+
+def _fsync(path: Path, *, directory: bool = False) -> None:
+    flags = os.O_RDONLY | (getattr(os, "O_DIRECTORY", 0) if directory else 0)
+    with contextlib.suppress(OSError):  # some file systems cannot sync a folder
+        handle = os.open(path, flags)
+        try:
+            os.fsync(handle)
+        finally:
+            os.close(handle)
+
 
 def write_atomic(path: Path, write: Callable[[Path], None]) -> Path:
     """Call ``write(temporary_path)`` and rename the result to ``path``.
 
-    The temporary file lives in the same folder, so the rename is atomic on POSIX file systems;
-    if ``write`` fails, nothing is left at ``path``.
+    If ``write`` fails (or raises ``KeyboardInterrupt``/``SystemExit``), nothing is left at
+    ``path`` and the temporary file is removed; an earlier file at ``path`` is kept as it was.
+
+    Args:
+        path: The final file.
+        write: Writes the content to the path it is given.
+
+    Returns:
+        ``path``.
     """
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    for stale in path.parent.glob(f".{path.name}.*{TEMPORARY_SUFFIX}"):
+        stale.unlink(missing_ok=True)  # left by a write that was killed
+    handle, temporary = tempfile.mkstemp(
+        prefix=f".{path.name}.", suffix=TEMPORARY_SUFFIX, dir=path.parent
+    )
     os.close(handle)
     try:
         write(Path(temporary))
+        _fsync(Path(temporary))
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+    _fsync(path.parent, directory=True)
     return path
 
 

@@ -137,3 +137,21 @@ def test_a_rerun_into_a_killed_runs_folder_completes(tmp_path):
     assert assert_complete_or_recognisably_incomplete(out)
     for name in TABLES:
         assert (out / f"{name}.csv").stat().st_size > 0
+
+
+def test_atomic_write_leaves_nothing_on_failure_and_clears_stale_parts(tmp_path):
+    from sim.atomic import write_atomic, write_text_atomic
+
+    target = tmp_path / "table.csv"
+    write_text_atomic(target, "a\n1\n")
+    stale = tmp_path / ".table.csv.killed.part"
+    stale.write_text("a\n")
+
+    def half_then_fail(path: Path) -> None:
+        path.write_text("a\n2")
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        write_atomic(target, half_then_fail)
+    assert target.read_text() == "a\n1\n"  # the earlier file is untouched
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["table.csv"]  # stale part removed too
