@@ -139,8 +139,15 @@ def _unknown_override(key: str) -> str:
 _COMPOSE_ERRORS = (HydraException, OmegaConfBaseException, yaml.YAMLError)
 
 
-def _translate(exc: Exception) -> ConfigError:
-    """A Hydra/OmegaConf composition error as one message in yrdsim's words."""
+def translate_hydra_error(exc: Exception) -> ConfigError:
+    """A Hydra/OmegaConf/YAML composition error as one message in yrdsim's words.
+
+    Args:
+        exc: What ``hydra.compose`` (or ``OmegaConf.to_container``) raised.
+
+    Returns:
+        The :class:`~sim.config.ConfigError` to raise instead (``raise ... from None``).
+    """
     text = str(exc)
     if isinstance(exc, yaml.MarkedYAMLError) and exc.problem_mark is not None:
         mark = exc.problem_mark
@@ -182,7 +189,7 @@ def to_plain_checked(config: DictConfig) -> dict[str, Any]:
             f"on the command line {key}=VALUE{return_hint}"
         ) from None
     except OmegaConfBaseException as exc:
-        raise _translate(exc) from None
+        raise translate_hydra_error(exc) from None
     assert isinstance(plain, dict)
     plain.pop("hydra", None)
     return plain
@@ -275,7 +282,7 @@ def check_overrides(
                 return_hydra_config=True,
             )
         except _COMPOSE_ERRORS as exc:
-            raise _translate(exc) from None
+            raise translate_hydra_error(exc) from None
         is_multirun = multirun or str(OmegaConf.select(base, "hydra.mode")) == "RunMode.MULTIRUN"
         if sweeps and not is_multirun:
             text = next(t for o, t in zip(parsed, overrides, strict=True) if o.is_sweep_override())
@@ -298,7 +305,7 @@ def check_overrides(
                         del composed["hydra"]
                 config = validate_config(to_plain_checked(composed))
             except _COMPOSE_ERRORS as exc:
-                raise _in_sweep(_translate(exc), label) from None
+                raise _in_sweep(translate_hydra_error(exc), label) from None
             except ConfigError as exc:
                 raise _in_sweep(exc, label) from None
             if config.config_hash() not in seen:
