@@ -11,7 +11,9 @@ closed), averaged over seeds that stay the same in every evaluation (common rand
 with ``P_sim`` the mean over seeds. Since every run starts from the 2010 census, this is the
 squared error of log growth relative to the region. The search is a space-filling (Sobol)
 design over the bounds followed by a bounded Nelder-Mead from its best point
-(:func:`scipy.optimize.minimize`); every evaluation is recorded.
+(:func:`scipy.optimize.minimize`); every evaluation is recorded. Points where migration
+would not be self-limiting (the stability condition of ``docs/ODD.md`` section 7.6) are
+penalised without being run.
 
 References:
     Tombe, T. & Zhu, X. (2019), AER 109(5): migration elasticity to real income about 1.5.
@@ -38,9 +40,11 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.stats import qmc
 
+import sim
 from sim.atomic import write_text_atomic
 from sim.compose import CONFIG_DIR
 from sim.data import RegionData, load_region_data
+from sim.parameters import BehaviourParams
 from sim.validation import run_hindcast
 
 DEFAULTS_PATH = CONFIG_DIR / "params" / "default.yaml"
@@ -127,6 +131,31 @@ PARAMETERS: tuple[Parameter, ...] = (
 )
 
 
+#: Largest own-size elasticity of utility allowed (minus this margin): migration must stay
+#: self-limiting (docs/ODD.md, section 7.6, stability condition).
+STABILITY_MARGIN = 0.05
+
+#: Objective of a point that breaks the stability condition (not run).
+PENALTY = 10.0
+
+
+def own_size_elasticity(values: dict[str, float], defaults: BehaviourParams) -> float:
+    """``d U / d ln P`` of a city at fixed firms, access and skill mix (ODD section 7.6).
+
+    ``size_elasticity - real_wage_weight (1 - labour_elasticity - agglomeration_elasticity
+    + housing_share housing_density_elasticity)``; negative means migration is self-limiting.
+    Values not in ``values`` are taken from ``defaults``.
+    """
+
+    def get(path: str) -> float:
+        section, key = path.split(".")
+        return values.get(path, getattr(getattr(defaults, section), key))
+
+    pull = 1.0 - get("labour.labour_elasticity") - get("labour.agglomeration_elasticity")
+    pull += get("migration.housing_share") * get("labour.housing_density_elasticity")
+    return get("migration.size_elasticity") - get("migration.real_wage_weight") * pull
+
+
 def overrides_for(values: dict[str, float]) -> list[str]:
     """Hydra overrides that set the given ``params`` values."""
     return [f"params.{path}={value!r}" for path, value in values.items()]
@@ -193,16 +222,26 @@ class Calibrator:
         self.evaluations: list[Evaluation] = []
         self.log = log
         self.stage = "start"
+        self.defaults = sim.load_config([]).params
 
     def values(self, unit: np.ndarray) -> dict[str, float]:
         """Parameter values at a point of the unit cube."""
         return {p.path: p.from_unit(u) for p, u in zip(self.parameters, unit, strict=True)}
 
     def evaluate(self, values: dict[str, float]) -> float:
-        """The objective at ``values`` (one hindcast per seed)."""
+        """The objective at ``values`` (one hindcast per seed).
+
+        A point that breaks the stability condition (:func:`own_size_elasticity` must stay
+        below ``-STABILITY_MARGIN``) is not run: its objective is a penalty above any SSE seen,
+        growing with the violation, so that the search stays where migration is self-limiting.
+        """
         clock = time.perf_counter()
-        runs = run_hindcast(self.data, self.seeds, [*self.extra_overrides, *overrides_for(values)])
-        sse = objective(runs, self.observed)
+        elasticity = own_size_elasticity(values, self.defaults)
+        if elasticity > -STABILITY_MARGIN:
+            sse = PENALTY + 100.0 * (elasticity + STABILITY_MARGIN)
+        else:
+            overrides = [*self.extra_overrides, *overrides_for(values)]
+            sse = objective(run_hindcast(self.data, self.seeds, overrides), self.observed)
         evaluation = Evaluation(
             len(self.evaluations), self.stage, dict(values), sse, time.perf_counter() - clock
         )
