@@ -37,6 +37,27 @@ class TalentArrays:
         return len(self.city)
 
 
+@dataclass(frozen=True)
+class LocationInputs:
+    """The city-level terms of one year's location choice (the arguments of the kernel).
+
+    See :func:`location_utilities` for how they combine.
+
+    Attributes:
+        destination_utility: ``(2, n)`` utility of living in each city by skill.
+        non_hukou_penalty: ``(n,)`` penalty of living in a city without its hukou.
+        moving_cost: ``(n, n)`` cost of moving from origin to destination (zero diagonal).
+        home_bias: Utility of living in one's hukou city.
+        flexible_talent: High-skill talent with a YRD hukou is exempt from the penalty.
+    """
+
+    destination_utility: np.ndarray
+    non_hukou_penalty: np.ndarray
+    moving_cost: np.ndarray
+    home_bias: float
+    flexible_talent: bool
+
+
 class TalentAgent(IndexedAgent):
     """``persons_per_agent`` residents who share a current city, hukou city and skill.
 

@@ -42,6 +42,7 @@ from agents.firm import (
 )
 from agents.sampling import binomial_inverse, draw_categories
 from agents.talent import (
+    LocationInputs,
     TalentAgent,
     choice_probabilities,
     choose_locations,
@@ -607,8 +608,8 @@ class YRDModel(mesa.Model):
         self._produce()
         self._update_rd_capacity()
 
-    def _location_probabilities(self, residency: ResidencyArrays | None = None) -> np.ndarray:
-        """Logit probabilities of every destination by (origin, hukou, skill) group.
+    def location_inputs(self, residency: ResidencyArrays | None = None) -> LocationInputs:
+        """The city-level terms of this year's location choice (see :class:`LocationInputs`).
 
         Args:
             residency: The settlement policy in force (the scenario's when omitted).
@@ -631,12 +632,27 @@ class YRDModel(mesa.Model):
         )
         moving = mp.moving_cost_fixed + mp.moving_cost_per_hour * self.travel_minutes / 60.0
         np.fill_diagonal(moving, 0.0)
+        return LocationInputs(
+            destination_utility=destination,
+            non_hukou_penalty=penalty,
+            moving_cost=moving,
+            home_bias=mp.home_bias,
+            flexible_talent=residency.flexible_talent,
+        )
+
+    def _location_probabilities(self, residency: ResidencyArrays | None = None) -> np.ndarray:
+        """Logit probabilities of every destination by (origin, hukou, skill) group.
+
+        Args:
+            residency: The settlement policy in force (the scenario's when omitted).
+        """
+        inputs = self.location_inputs(residency)
         utilities = location_utilities(
-            destination,
-            penalty,
-            moving,
-            mp.home_bias,
-            residency.flexible_talent,
+            inputs.destination_utility,
+            inputs.non_hukou_penalty,
+            inputs.moving_cost,
+            inputs.home_bias,
+            inputs.flexible_talent,
         )
         return choice_probabilities(utilities)
 

@@ -1,0 +1,1 @@
+"""Benchmarks of yrdsim (not part of the installed package); see ``run_benchmarks.py``."""
