@@ -9,12 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import yaml
 from hydra import compose, initialize_config_dir
 from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from sim.config import ConfigError, SimConfig, validate_config
+from sim.config import SimConfig, validate_config
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 
@@ -40,9 +41,12 @@ def load_config(overrides: list[str] | None = None) -> SimConfig:
     Raises:
         ConfigError: The overrides do not compose or the result does not validate.
     """
+    # Imported here: sim.cli_checks builds on this module (CONFIG_DIR).
+    from sim.cli_checks import to_plain_checked, translate_hydra_error
+
     try:
         with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
             composed = compose(config_name="config", overrides=list(overrides or []))
-        return validate_config(to_plain(composed))
-    except (HydraException, OmegaConfBaseException) as exc:
-        raise ConfigError(str(exc)) from None
+    except (HydraException, OmegaConfBaseException, yaml.YAMLError) as exc:
+        raise translate_hydra_error(exc) from None
+    return validate_config(to_plain_checked(composed))

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import sim
-from scenarios import SCENARIO_NAMES
+from scenarios import HINDCAST_SCENARIO_NAMES, SCENARIO_NAMES
 from sim.config import ConfigError, check_against_data
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"
@@ -23,7 +23,15 @@ def test_every_named_scenario_composes_and_validates(name):
 
 def test_the_scenario_files_are_exactly_the_named_scenarios():
     files = {p.stem for p in (CONFIGS / "scenario").glob("*.yaml")}
-    assert files == set(SCENARIO_NAMES)
+    assert files == set(SCENARIO_NAMES) | set(HINDCAST_SCENARIO_NAMES)
+
+
+@pytest.mark.parametrize("name", HINDCAST_SCENARIO_NAMES)
+def test_every_hindcast_experiment_composes_and_starts_in_the_past(name, region):
+    config = sim.load_config([f"experiment={name}"])
+    assert config.scenario.name == name
+    assert config.start_year < 2020 <= config.end_year
+    check_against_data(config, region)
 
 
 @pytest.mark.parametrize(
