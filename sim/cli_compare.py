@@ -15,11 +15,14 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from sim import compare
 from sim.atomic import write_atomic, write_text_atomic
+
+if TYPE_CHECKING:  # the heavy imports wait until the folder has been checked
+    import pandas as pd
+
+    from sim import compare
 
 PROG = "yrdsim-compare"
 
@@ -54,6 +57,11 @@ def _parser() -> argparse.ArgumentParser:
         help="output folder (default: SWEEP_DIR/comparison)",
     )
     parser.add_argument("--no-figures", action="store_true", help="write tables and text only")
+    parser.add_argument(
+        "--progress",
+        action="store_true",
+        help="only print how far the sweep is (runs done / total, elapsed, estimate) and exit",
+    )
     return parser
 
 
@@ -102,7 +110,9 @@ def run_comparison(
     Raises:
         compare.SweepError: The folder is not a sweep folder or holds no complete run.
     """
-    out = out or sweep_dir / compare.COMPARISON_DIR
+    from sim import compare
+
+    out = out or sweep_dir / "comparison"
     reference = compare.Reference.parse(baseline)
     data = compare.load_sweep(sweep_dir, group_by)
     summary = compare.summarise_metrics(data)
@@ -154,6 +164,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     if not sweep_dir.is_dir():
         return _error(f"{sweep_dir} is not a folder")
+    if args.progress:
+        from sim.sweep import sweep_progress
+
+        line = sweep_progress(sweep_dir)
+        if line is None:
+            return _error(f"{sweep_dir} has no sweep.json (not a yrdsim -m folder)")
+        print(f"{sweep_dir}: {line}")
+        return 0
+    from sim import compare
+
     try:
         data, written = run_comparison(
             sweep_dir,

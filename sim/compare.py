@@ -141,9 +141,9 @@ def _read_run(folder: Path) -> Run:
 
 
 def _run_folders(sweep_dir: Path) -> list[Path]:
-    """Folders under ``sweep_dir`` that hold a run (Hydra's ``.hydra/`` or yrdsim's files)."""
+    """Folders under ``sweep_dir`` that hold a run (Hydra's ``.hydra/`` or a run's files)."""
     found: set[Path] = set()
-    for marker in (".hydra", PROVENANCE_FILE, FAILED_FILE):
+    for marker in (".hydra", PROVENANCE_FILE, FAILED_FILE, "config.json", "metrics.csv"):
         for path in sweep_dir.rglob(marker):
             folder = path.parent
             parts = folder.relative_to(sweep_dir).parts
@@ -200,17 +200,20 @@ def group_keys(runs: list[Run], group_by: list[str] | None = None) -> list[str]:
     return varying
 
 
-def mark_duplicates(runs: list[Run], keys: list[str]) -> None:
-    """Mark complete runs repeating another's group and seed as ``duplicate`` (in place)."""
-    seen: dict[tuple, Path | None] = {}
+def mark_duplicates(runs: list[Run]) -> None:
+    """Mark complete runs of a configuration already seen as ``duplicate`` (in place).
+
+    Two runs are the same when their validated configurations (seed included) have the same
+    hash, e.g. the same job written under two folder names.
+    """
+    seen: dict[str, Path | None] = {}
     for run in runs:
         if run.status != COMPLETE:
             continue
-        values = run.override_values()
-        ident = (run.scenario, *(values.get(k, DEFAULT_VALUE) for k in keys), run.seed)
+        ident = run.config_hash or "\n".join(sorted(run.overrides))
         if ident in seen:
             run.status = DUPLICATE
-            run.error = f"same group and seed as {seen[ident]}"
+            run.error = f"same configuration and seed as {seen[ident]}"
         else:
             seen[ident] = run.path
 
@@ -284,7 +287,7 @@ def load_sweep(sweep_dir: str | Path, group_by: list[str] | None = None) -> Swee
         statuses = ", ".join(f"{r.status} {r.path}" for r in runs[:5]) or "no run folders"
         raise SweepError(f"{root} holds no complete run ({statuses})")
     keys = group_keys(runs, group_by)
-    mark_duplicates(runs, keys)
+    mark_duplicates(runs)
     metrics, cities = [], []
     for run in runs:
         if run.status != COMPLETE:
@@ -453,21 +456,25 @@ def differences(
         if ref_key is None or ref_key not in groups:
             continue
         ref = groups[ref_key]
-        seeds, ref_seeds = set(frame["seed"]), set(ref["seed"])
-        mine = frame.pivot_table(index=by, columns="seed", values="value", aggfunc="first")
-        theirs = ref.pivot_table(index=by, columns="seed", values="value", aggfunc="first")
-        mine, theirs = mine.align(theirs, join="inner", axis=0)
-        if seeds == ref_seeds:
-            order = sorted(seeds)
+        if _pairable(frame, ref, by):
+            mine = frame.pivot(index=by, columns="seed", values="value")
+            theirs = ref.pivot(index=by, columns="seed", values="value")
+            mine, theirs = mine.align(theirs, join="inner", axis=0)
+            order = sorted(set(frame["seed"]))
             diff = mine[order].to_numpy(dtype=float) - theirs[order].to_numpy(dtype=float)
             delta, low, high, pairs = _paired(diff)
-        else:
+            reference_mean = theirs.mean(axis=1).to_numpy()
+        else:  # other seeds, or several runs per seed (pooled): Welch's interval
+            mine = frame.groupby(by, sort=False)["value"].agg(list).to_frame()
+            theirs = ref.groupby(by, sort=False)["value"].agg(list).to_frame()
+            mine, theirs = mine.align(theirs, join="inner", axis=0)
             rows = [
-                welch_interval(a, b)
-                for a, b in zip(mine.to_numpy(float), theirs.to_numpy(float), strict=True)
+                welch_interval(np.array(a), np.array(b))
+                for a, b in zip(mine["value"], theirs["value"], strict=True)
             ]
             delta, low, high = (np.array(v, dtype=float) for v in zip(*rows, strict=True))
             pairs = np.zeros(len(mine), dtype=int)
+            reference_mean = np.array([np.nanmean(b) for b in theirs["value"]], dtype=float)
         result = mine.index.to_frame(index=False)
         for column, value in zip(keys, group, strict=True):
             result.insert(keys.index(column), column, value)
@@ -475,11 +482,18 @@ def differences(
         result["delta_ci_low"] = low
         result["delta_ci_high"] = high
         result["n_pairs"] = pairs
-        result["reference_mean"] = theirs.mean(axis=1).to_numpy()
+        result["reference_mean"] = reference_mean
         parts.append(result)
     if not parts:
         return pd.DataFrame(columns=columns)
     return pd.concat(parts, ignore_index=True)[columns]
+
+
+def _pairable(frame: pd.DataFrame, ref: pd.DataFrame, by: list[str]) -> bool:
+    """Both groups ran the same seeds, once each."""
+    if set(frame["seed"]) != set(ref["seed"]):
+        return False
+    return not (frame.duplicated([*by, "seed"]).any() or ref.duplicated([*by, "seed"]).any())
 
 
 def _paired(diff: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

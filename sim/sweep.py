@@ -299,6 +299,25 @@ class SweepProgress(Callback):
             sys.exit(1)
 
 
+def sweep_progress(sweep_dir: Path) -> str | None:
+    """The progress line of a sweep folder, read from its files (any launcher, any machine).
+
+    Returns:
+        E.g. ``run 12/50 done (0 skipped, 0 failed), elapsed 0:01:10, ETA 0:03:42``, or
+        ``None`` if the folder has no ``sweep.json`` (not a ``yrdsim -m`` folder).
+    """
+    sweep = read_json(Path(sweep_dir) / SWEEP_FILE)
+    if sweep is None:
+        return None
+    markers = _markers(Path(sweep_dir))
+    statuses = [m["status"] for m in markers]
+    started = float(sweep.get("started_epoch", time.time()))
+    total = sweep.get("total")
+    finished = total is not None and len(markers) >= total and markers
+    end = max(float(m.get("finished_epoch", started)) for m in markers) if finished else time.time()
+    return progress_line(statuses, total, end - started)
+
+
 def _markers(sweep_dir: Path) -> list[dict[str, Any]]:
     found = (read_json(p) for p in sorted((sweep_dir / PROGRESS_DIR).glob("*.json")))
     return [m for m in found if m is not None]
