@@ -26,7 +26,7 @@ from sim import sweep
 from sim.compose import to_plain
 from sim.config import ConfigError, SimConfig, validate_config
 from sim.data import DataError, RegionData, load_region_data
-from sim.output import write_run
+from sim.output import git_commit, write_run
 from sim.run import simulate
 
 log = logging.getLogger("yrdsim")
@@ -111,6 +111,15 @@ def task(cfg: DictConfig, out_dir: Path, overrides: list[str], sweeping: bool) -
         return sweep.FAILED
     if sweeping and sweep.already_done(out_dir, config.config_hash()):
         log.info("skipping %s: already complete with the same configuration", out_dir)
+        recorded, current = sweep.recorded_commit(out_dir), git_commit(Path(__file__).parent)
+        if recorded != current:
+            log.warning(
+                "%s was made by code version %s, not the current %s; delete the folder to "
+                "run it again with this code",
+                out_dir,
+                recorded,
+                current,
+            )
         return sweep.SKIPPED
     sweep.clear_failure(out_dir)
     try:

@@ -191,6 +191,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             "and delta_vs_baseline are left out",
             file=sys.stderr,
         )
+    versions = compare.code_versions(data.runs)
+    if len(versions) > 1:
+        print(
+            f"{PROG}: warning: the runs were made by {len(versions)} versions of the code "
+            f"({', '.join(versions)}); see runs.csv:git_commit",
+            file=sys.stderr,
+        )
     problems = [r for r in data.runs if r.status != compare.COMPLETE]
     for run in problems:
         where = run.path if run.path is not None else " ".join(run.overrides)

@@ -75,6 +75,7 @@ class Run:
     scenario: str | None = None
     seed: int | None = None
     config_hash: str | None = None
+    git_commit: str | None = None
     error: str = ""
 
     def override_values(self) -> dict[str, str]:
@@ -118,6 +119,7 @@ def _read_run(folder: Path) -> Run:
             scenario=record.get("scenario"),
             seed=record.get("seed"),
             config_hash=record.get("config_hash"),
+            git_commit=record.get("git_commit"),
         )
     overrides = _read_yaml(folder / ".hydra" / "overrides.yaml")
     config = _read_yaml(folder / ".hydra" / "config.yaml")
@@ -173,6 +175,11 @@ def find_runs(sweep_dir: str | Path) -> list[Run]:
         if tuple(sorted(job)) not in seen:
             runs.append(Run(path=None, status=MISSING, overrides=list(job), error="no folder"))
     return runs
+
+
+def code_versions(runs: list[Run]) -> list[str]:
+    """The distinct git commits that made the complete runs (more than one: mixed code)."""
+    return sorted({r.git_commit or "unknown" for r in runs if r.status == COMPLETE})
 
 
 def group_keys(runs: list[Run], group_by: list[str] | None = None) -> list[str]:
@@ -611,6 +618,7 @@ def runs_table(data_or_runs: SweepData | list[Run], root: Path) -> pd.DataFrame:
                 "seed": run.seed,
                 "overrides": " ".join(run.overrides),
                 "config_hash": run.config_hash,
+                "git_commit": run.git_commit,
                 "error": run.error,
             }
         )

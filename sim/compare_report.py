@@ -280,6 +280,8 @@ def markdown_report(
         Markdown text.
     """
     counts = runs["status"].value_counts()
+    used_commits = runs.loc[runs["status"] == "used", "git_commit"] if "git_commit" in runs else []
+    commits = sorted({str(c) for c in used_commits})
     used = runs[runs["status"] == "used"]
     per_group = used.groupby("scenario", sort=False).size() if len(keys) == 1 else None
     lines = [
@@ -302,6 +304,15 @@ def markdown_report(
         "metric and year), `differences.csv` (final-year differences), `city_summary.csv` "
         "(cities, final year), `summary.tex` (LaTeX).",
         "",
+        *(
+            [
+                f"**Warning:** the runs were made by {len(commits)} versions of the code "
+                f"({', '.join(f'`{c}`' for c in commits)}); see `runs.csv:git_commit`.",
+                "",
+            ]
+            if len(commits) > 1
+            else []
+        ),
         "## Figures",
         "",
     ]

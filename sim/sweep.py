@@ -119,6 +119,11 @@ def already_done(run_dir: Path, config_hash: str) -> bool:
     return record.get("config_hash") == config_hash
 
 
+def recorded_commit(run_dir: Path) -> str | None:
+    """The git commit recorded in a run folder's ``provenance.json``."""
+    return (read_json(Path(run_dir) / PROVENANCE_FILE) or {}).get("git_commit")
+
+
 def write_failure(run_dir: Path, error: BaseException, overrides: list[str]) -> Path:
     """Write ``failed.json`` (error type, message, traceback, overrides) into ``run_dir``."""
     record = {
