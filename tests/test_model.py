@@ -262,3 +262,35 @@ def test_an_emptied_city_gets_no_movers_and_no_nan(region):
     model.step()
     assert model.cities.population[zhoushan] == 0
     assert np.isfinite(model.recorder.tables()["metrics"].drop(columns="year").to_numpy()).all()
+
+
+def test_agents_created_in_bulk_are_those_mesa_would_create():
+    import mesa
+
+    from agents.base import IndexedAgent, release_agents
+
+    class Bulk(IndexedAgent):
+        pass
+
+    def build(bulk: bool) -> mesa.Model:
+        model = mesa.Model(rng=0)
+        Bulk(model, 99)  # registered the ordinary way first
+        rows = np.arange(5, 10)
+        made = Bulk.create_indexed(model, rows) if bulk else [Bulk(model, int(i)) for i in rows]
+        assert [a.index for a in made] == list(range(5, 10))
+        return model
+
+    bulk, plain = build(True), build(False)
+    for model in (bulk, plain):
+        assert [(a.unique_id, a.index, a.pos) for a in model.agents_by_type[Bulk]] == [
+            (1, 99, None),
+            *[(i + 2, i + 5, None) for i in range(5)],
+        ]
+        assert list(model.agents) == list(model.agents_by_type[Bulk])
+        model.agents_by_type[Bulk].shuffle_do("step")
+    agent = bulk.agents_by_type[Bulk][2]
+    agent.remove()
+    assert agent not in bulk.agents and len(bulk.agents_by_type[Bulk]) == 5
+    assert Bulk(bulk, 0).unique_id == 7  # ids continue after the bulk
+    release_agents(bulk)
+    assert len(bulk.agents) == 0 and len(bulk.agents_by_type[Bulk]) == 0
