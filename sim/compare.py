@@ -124,7 +124,7 @@ def _read_run(folder: Path) -> Run:
     overrides = _read_yaml(folder / ".hydra" / "overrides.yaml")
     config = _read_yaml(folder / ".hydra" / "config.yaml")
     config = config if isinstance(config, dict) else {}
-    scenario = (config.get("scenario") or {}).get("name") if isinstance(config, dict) else None
+    scenario = (config.get("scenario") or {}).get("name")
     seed = config.get("seed")
     failure = _read_json(folder / FAILED_FILE)
     run = Run(

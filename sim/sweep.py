@@ -252,14 +252,9 @@ class SweepProgress(Callback):
             return
         sweep_dir = Path(str(config.hydra.sweep.dir))
         markers = sweep_dir / PROGRESS_DIR
-        if job_return.status == JobStatus.COMPLETED and job_return._return_value in (
-            RAN,
-            SKIPPED,
-            FAILED,
-        ):
-            status = job_return._return_value
-        else:
-            status = FAILED
+        status = FAILED  # the task raised (Hydra keeps the error until the sweep ends)
+        if job_return.status == JobStatus.COMPLETED and job_return.return_value in (RAN, SKIPPED):
+            status = job_return.return_value
         number = int(config.hydra.job.num)
         marker = {
             "num": number,

@@ -320,3 +320,20 @@ def test_progress_line_counts_done_runs_and_estimates_from_runs_that_ran():
     assert "ETA 0:02:20" in line  # 40 s for 2 runs that ran, 7 to go
     assert progress_line(["ran"] * 4, 4, 8.0).endswith("sweep complete")
     assert "ETA unknown" in progress_line(["skipped"], 3, 1.0)
+
+
+def test_a_run_that_raises_leaves_failed_json_and_only_a_sweep_goes_on(tmp_path, monkeypatch):
+    import sim.cli as cli
+
+    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+        cfg = compose("config", SHORT)
+
+    def boom(*_args, **_kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(cli, "run", boom)
+    with pytest.raises(RuntimeError, match="boom"):
+        cli.task(cfg, tmp_path, SHORT, sweeping=False)
+    assert json.loads((tmp_path / "failed.json").read_text())["message"] == "boom"
+    assert cli.task(cfg, tmp_path / "swept", SHORT, sweeping=True) == "failed"
+    assert (tmp_path / "swept" / "failed.json").exists()
