@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import textwrap
+from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
@@ -70,20 +71,40 @@ def group_label(row: pd.Series | dict, keys: list[str]) -> str:
     return ", ".join(parts)
 
 
-def group_colors(groups: pd.DataFrame, keys: list[str]) -> dict[str, str]:
-    """A colour per group label: fixed for named scenarios when the scenario is the only key."""
-    labels = [group_label(row, keys) for _, row in groups.iterrows()]
-    colors: dict[str, str] = {}
-    spare = iter(_SPARE_COLORS + list(matplotlib.colormaps["tab10"].colors))  # type: ignore[attr-defined]
-    palette = iter(SCENARIO_COLORS.values())
-    for label, (_, row) in zip(labels, groups.iterrows(), strict=True):
-        if len(keys) == 1 and row["scenario"] in SCENARIO_COLORS:
-            colors[label] = SCENARIO_COLORS[row["scenario"]]
-        elif len(keys) == 1:
-            colors[label] = mcolors.to_hex(next(spare))
-        else:
-            colors[label] = mcolors.to_hex(next(palette, None) or next(spare))
-    return colors
+@dataclass(frozen=True)
+class GroupStyle:
+    """How a group is drawn: its scenario's colour, a line style and marker per lever value."""
+
+    color: str
+    linestyle: str | tuple = "solid"
+    marker: str = "o"
+
+
+_LINESTYLES: tuple[str | tuple, ...] = ("solid", (0, (5, 2)), (0, (1, 1.5)), (0, (5, 2, 1, 2)))
+_MARKERS = ("o", "s", "^", "D", "v", "P")
+
+
+def group_styles(groups: pd.DataFrame, keys: list[str]) -> dict[str, GroupStyle]:
+    """A style per group label.
+
+    The scenario sets the colour (fixed for the named scenarios, so a scenario looks the same in
+    every figure); the values of the other group keys set the line style and the marker.
+    """
+    spare = iter(_SPARE_COLORS + [mcolors.to_hex(c) for c in matplotlib.colormaps["tab10"].colors])
+    scenario_color: dict[str, str] = {}
+    variants: dict[tuple, int] = {}
+    styles: dict[str, GroupStyle] = {}
+    for _, row in groups.iterrows():
+        scenario = str(row["scenario"])
+        if scenario not in scenario_color:
+            scenario_color[scenario] = SCENARIO_COLORS.get(scenario) or next(spare, "#555555")
+        variant = variants.setdefault(tuple(str(row[k]) for k in keys[1:]), len(variants))
+        styles[group_label(row, keys)] = GroupStyle(
+            color=scenario_color[scenario],
+            linestyle=_LINESTYLES[variant % len(_LINESTYLES)],
+            marker=_MARKERS[variant % len(_MARKERS)],
+        )
+    return styles
 
 
 def _indicators(metrics: set[str]) -> list:
@@ -116,7 +137,7 @@ def plot_scenario_timeseries(summary: pd.DataFrame, keys: list[str], stem: Path)
     """
     indicators = _indicators(set(summary["metric"]))
     groups = summary[keys].drop_duplicates()
-    colors = group_colors(groups, keys)
+    styles = group_styles(groups, keys)
     n = len(indicators)
     ncols = 3
     nrows = max(math.ceil((n + 1) / ncols), 1)  # one slot for the legend
@@ -140,10 +161,19 @@ def plot_scenario_timeseries(summary: pd.DataFrame, keys: list[str], stem: Path)
             y = frame["mean"].to_numpy(dtype=float) * ind.scale
             lo = frame["ci_low"].to_numpy(dtype=float) * ind.scale
             hi = frame["ci_high"].to_numpy(dtype=float) * ind.scale
-            color = colors[str(label)]
-            ax.fill_between(x, lo, hi, color=color, alpha=0.18, linewidth=0, zorder=2)
-            marker = "o" if len(x) <= 2 else None
-            ax.plot(x, y, color=color, linewidth=1.3, marker=marker, markersize=3, zorder=3)
+            style = styles[str(label)]
+            ax.fill_between(x, lo, hi, color=style.color, alpha=0.18, linewidth=0, zorder=2)
+            marker = style.marker if len(x) <= 2 else None
+            ax.plot(
+                x,
+                y,
+                color=style.color,
+                linestyle=style.linestyle,
+                linewidth=1.3,
+                marker=marker,
+                markersize=3,
+                zorder=3,
+            )
         ax.set_xlim(first - 0.5, last + 0.5)
         ax.xaxis.set_major_locator(_year_locator(first, last))
         ax.xaxis.set_major_formatter(ticker.FormatStrFormatter("%d"))
@@ -159,7 +189,10 @@ def plot_scenario_timeseries(summary: pd.DataFrame, keys: list[str], stem: Path)
         used = [r for r in range(nrows) if r * ncols + col < n]
         if used:
             axes[used[-1], col].set_xlabel("Year")
-    handles = [Line2D([], [], color=c, linewidth=1.6, label=g) for g, c in colors.items()]
+    handles = [
+        Line2D([], [], color=st.color, linestyle=st.linestyle, linewidth=1.6, label=g)
+        for g, st in styles.items()
+    ]
     handles.append(Patch(facecolor="#888888", alpha=0.3, label="95 % interval across seeds"))
     axes.flat[n].legend(handles=handles, loc="center", title="Scenario", alignment="left")
     return _save(fig, stem)
@@ -192,11 +225,12 @@ def plot_end_year_differences(
     shown = labelled[~reference.matches(labelled)]
     indicators = _indicators(set(shown["metric"]))
     groups = list(dict.fromkeys(shown["_group"]))
-    colors = group_colors(diffs[keys].drop_duplicates(), keys)
+    styles = group_styles(diffs[keys].drop_duplicates(), keys)
     n = len(indicators)
     ncols = 3
     nrows = max(math.ceil(n / ncols), 1)
-    height = 0.5 + nrows * (0.75 + 0.22 * max(len(groups), 1))
+    lines = max((textwrap.fill(g, 16).count("\n") + 1 for g in groups), default=1)
+    height = 0.5 + nrows * (0.75 + (0.07 + 0.15 * lines) * max(len(groups), 1))
     fig = _new_figure((7.2, height))
     fig.get_layout_engine().set(w_pad=0.06, h_pad=0.06, wspace=0.06, hspace=0.08)
     axes = fig.subplots(nrows, ncols, squeeze=False)
@@ -205,7 +239,7 @@ def plot_end_year_differences(
     ypos = np.arange(len(groups))[::-1]
     for k, ind in enumerate(indicators):
         ax = axes.flat[k]
-        ax.set_title(textwrap.fill(f"({letters[k]}) {ind.title}", 30), pad=4)
+        ax.set_title(textwrap.fill(f"({letters[k]}) {ind.title}", 24), pad=4)
         rows = shown[shown["metric"] == ind.column].set_index("_group").reindex(groups)
         delta = rows["delta"].to_numpy(dtype=float) * ind.scale
         lo = rows["delta_ci_low"].to_numpy(dtype=float) * ind.scale
@@ -214,7 +248,7 @@ def plot_end_year_differences(
         for y, g, d, a, b in zip(ypos, groups, delta, lo, hi, strict=True):
             if not np.isfinite(d):
                 continue
-            color = colors[g]
+            color, marker = styles[g].color, styles[g].marker
             if np.isfinite(a) and np.isfinite(b):
                 ax.plot([a, b], [y, y], color=color, linewidth=1.6, solid_capstyle="butt")
                 ax.plot(
@@ -227,19 +261,20 @@ def plot_end_year_differences(
             ax.plot(
                 d,
                 y,
-                "o",
+                marker,
                 markersize=5,
                 color=color,
                 markerfacecolor=color if certain else "white",
                 markeredgewidth=1.2,
                 zorder=3,
             )
-        ax.set_yticks(ypos, labels=groups if k % ncols == 0 else [""] * len(groups))
+        wrapped = [textwrap.fill(g, 16) for g in groups]
+        ax.set_yticks(ypos, labels=wrapped if k % ncols == 0 else [""] * len(groups))
         ax.tick_params(axis="y", length=0)
         ax.set_ylim(-0.6, len(groups) - 0.4)
-        ax.set_xlabel(_difference_label(ind.ylabel))
-        ax.xaxis.set_major_locator(ticker.MaxNLocator(nbins=4, symmetric=False))
-        ax.xaxis.set_major_formatter(_plain_formatter())
+        ax.set_xlabel(textwrap.fill(_difference_label(ind.ylabel), 26))
+        ax.xaxis.set_major_locator(ticker.MaxNLocator(nbins=3, steps=[1, 2, 2.5, 5, 10]))
+        ax.xaxis.set_major_formatter(ticker.FuncFormatter(_tick))
         lo_lim, hi_lim = ax.get_xlim()
         span = max(abs(lo_lim), abs(hi_lim))
         ax.set_xlim(min(lo_lim, -0.05 * span), max(hi_lim, 0.05 * span))
@@ -256,6 +291,11 @@ def plot_end_year_differences(
         ha="left",
     )
     return _save(fig, stem)
+
+
+def _tick(value: float, _position: int) -> str:
+    """Short tick labels: ``0`` rather than ``0.0000``, a true minus sign."""
+    return f"{value:.6g}".replace("-", "\u2212") if abs(value) > 1e-12 else "0"
 
 
 # --------------------------------------------------------------------------------------------
