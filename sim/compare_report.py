@@ -42,18 +42,20 @@ def latex_escape(text: str) -> str:
     return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in str(text))
 
 
-def decimals_for(values: Sequence[float]) -> int:
-    """Decimals that show about four significant digits of the largest value (0 to 3)."""
+def decimals_for(values: Sequence[float], significant: int = 4) -> int:
+    """Decimals that show ``significant`` digits of the largest value (0 to 6)."""
     finite = [abs(v) for v in values if v is not None and np.isfinite(v) and v != 0]
     if not finite:
         return 0
-    return int(min(max(3 - math.floor(math.log10(max(finite))), 0), 3))
+    return int(min(max(significant - 1 - math.floor(math.log10(max(finite))), 0), 6))
 
 
 def _fmt(value: float, decimals: int, sign: bool = False) -> str:
     if value is None or not np.isfinite(value):
         return "–"
-    text = f"{value:+,.{decimals}f}" if sign else f"{value:,.{decimals}f}"
+    if round(value, decimals) == 0:
+        value = 0.0  # no "-0.0"
+    text = f"{value:+,.{decimals}f}" if sign and value != 0 else f"{value:,.{decimals}f}"
     return text.replace("-", "\u2212")
 
 
@@ -165,7 +167,7 @@ def _latex_differences(
         values = part["delta"].to_numpy(dtype=float) * ind.scale
         lows = part["delta_ci_low"].to_numpy(dtype=float) * ind.scale
         highs = part["delta_ci_high"].to_numpy(dtype=float) * ind.scale
-        digits = decimals_for(list(np.concatenate([values, lows, highs])))
+        digits = decimals_for(list(np.concatenate([values, lows, highs])), significant=3)
         cells = []
         for d, a, b in zip(values, lows, highs, strict=True):
             text = _fmt(d, digits, sign=True)
@@ -197,7 +199,10 @@ def indicator_paragraph(
     rows = diffs[diffs["metric"] == ind.column].copy()
     rows["_group"] = [group_label(r, keys) for _, r in rows[keys].iterrows()]
     rows = rows[~reference.matches(rows)]
-    header = f"**{ind.title}** ({ind.ylabel})"
+    first = ind.ylabel.split()[0]
+    keep = first.isupper() or first in ("Theil",)
+    unit = ind.ylabel if keep else ind.ylabel[:1].lower() + ind.ylabel[1:]
+    header = f"**{ind.title}**, {unit}"
     points = " percentage points" if ind.ylabel.endswith("(%)") else ""
     if rows.empty:
         return f"{header}: no scenario to compare with {reference}."
@@ -205,9 +210,9 @@ def indicator_paragraph(
     rows = rows.sort_values("abs", ascending=False)
     year = int(rows["year"].iloc[0])
     scale = ind.scale
-    values = list(rows["delta"] * scale) + list(rows["reference_mean"] * scale)
-    digits = decimals_for(values)
-    ref_value = _fmt(float(rows["reference_mean"].iloc[0]) * scale, digits)
+    digits = decimals_for(list(rows["delta"] * scale), significant=3)
+    level = float(rows["reference_mean"].iloc[0]) * scale
+    ref_value = _fmt(level, decimals_for([level]))
     top = rows.iloc[0]
     if not np.isfinite(top["delta"]) or top["delta"] == 0:
         return (
