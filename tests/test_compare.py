@@ -17,7 +17,7 @@ from sim import compare
 from sim.cli_compare import run_comparison
 from sim.output import write_run
 
-BASE = ["end_year=2021", "persons_per_agent=5000", "output.figures=false"]
+BASE = ["end_year=2021", "persons_per_agent=20000", "output.figures=false"]
 RATE = "scenario.vouchers.subsidy_rate"
 
 

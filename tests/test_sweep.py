@@ -22,7 +22,7 @@ from sim.compose import CONFIG_DIR
 from sim.output import is_complete
 from sim.sweep import already_done, expand_sweep, progress_line, run_folder_name
 
-SHORT = ["end_year=2022", "persons_per_agent=2000", "output.figures=false"]
+SHORT = ["end_year=2022", "persons_per_agent=5000", "output.figures=false"]
 SWEEP = ["scenario=baseline,integrated", "seed=0,1"]
 TABLES = ("metrics", "cities", "flows", "travel_times", "vouchers")
 ENV = {**os.environ, "MPLBACKEND": "Agg", "HYDRA_FULL_ERROR": "1"}
