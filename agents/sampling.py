@@ -10,9 +10,6 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-#: Rows of a choice table processed at once (bounds the temporary memory of a draw).
-_DRAW_CHUNK = 1 << 16
-
 
 def draw_categories(uniform: np.ndarray, cumulative: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """Draw one category per entry of ``rows`` from the cumulative distributions of a table.
@@ -30,17 +27,27 @@ def draw_categories(uniform: np.ndarray, cumulative: np.ndarray, rows: np.ndarra
         ValueError: A row used by a draw is not a finite, positive distribution.
     """
     total = cumulative[:, -1]
-    used = np.unique(rows)
+    used = np.zeros(len(total), dtype=bool)
+    used[rows] = True
     if not (np.isfinite(total[used]).all() and (total[used] > 0).all()):
         raise ValueError("choice probabilities are not a finite distribution (NaN or empty row)")
     k = cumulative.shape[1]
-    out = np.empty(len(rows), dtype=np.int64)
-    for start in range(0, len(rows), _DRAW_CHUNK):
-        stop = start + _DRAW_CHUNK
-        table = cumulative[rows[start:stop]]
-        threshold = uniform[start:stop, None] * table[:, -1:]
-        out[start:stop] = (table <= threshold).sum(axis=1)
-    return np.minimum(out, k - 1)
+    # Count the entries of each draw's row that are <= its threshold. The rows are cumulative
+    # sums of non-negative numbers, hence non-decreasing, so the count is the row's
+    # searchsorted(threshold, side="right"): found by a binary search on all draws at once
+    # (ceil(log2(k + 1)) gathers of one entry per draw instead of k).
+    flat = np.ascontiguousarray(cumulative).ravel()
+    base = rows.astype(np.int64) * k
+    threshold = uniform * total[rows]
+    low = np.zeros(len(rows), dtype=np.int64)
+    high = np.full(len(rows), k, dtype=np.int64)
+    for _ in range(int(k).bit_length()):
+        middle = (low + high) >> 1
+        active = low < high
+        below = flat[base + np.minimum(middle, k - 1)] <= threshold
+        low = np.where(active & below, middle + 1, low)
+        high = np.where(active & ~below, middle, high)
+    return np.minimum(low, k - 1)
 
 
 def binomial_inverse(uniform: np.ndarray, trials: int, probability: np.ndarray) -> np.ndarray:
