@@ -35,14 +35,14 @@ from sim.figures import (
     HEADLINE_INDICATORS,
     NO_DATA_COLOR,
     OKABE_ITO,
-    _compound_path,
-    _new_figure,
-    _plain_formatter,
-    _polygons,
-    _province_border_segments,
-    _save,
-    _styled,
-    _year_locator,
+    compound_path,
+    geometry_polygons,
+    new_figure,
+    plain_formatter,
+    province_border_segments,
+    save_figure,
+    styled,
+    year_locator,
 )
 
 #: Colour of each named scenario (Okabe-Ito); other groups take the remaining colours in order.
@@ -123,7 +123,7 @@ def _difference_label(ylabel: str) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-@_styled
+@styled
 def plot_scenario_timeseries(summary: pd.DataFrame, keys: list[str], stem: Path) -> list[Path]:
     """Small multiples of the headline indicators: a line and a 95 % band per group.
 
@@ -141,7 +141,7 @@ def plot_scenario_timeseries(summary: pd.DataFrame, keys: list[str], stem: Path)
     n = len(indicators)
     ncols = 3
     nrows = max(math.ceil((n + 1) / ncols), 1)  # one slot for the legend
-    fig = _new_figure((7.2, 0.4 + 2.05 * nrows))
+    fig = new_figure((7.2, 0.4 + 2.05 * nrows))
     fig.get_layout_engine().set(w_pad=0.06, h_pad=0.06, wspace=0.08, hspace=0.1)
     axes = fig.subplots(nrows, ncols, squeeze=False)
     years = summary["year"].astype(int)
@@ -175,12 +175,12 @@ def plot_scenario_timeseries(summary: pd.DataFrame, keys: list[str], stem: Path)
                 zorder=3,
             )
         ax.set_xlim(first - 0.5, last + 0.5)
-        ax.xaxis.set_major_locator(_year_locator(first, last))
+        ax.xaxis.set_major_locator(year_locator(first, last))
         ax.xaxis.set_major_formatter(ticker.FormatStrFormatter("%d"))
         ax.yaxis.set_major_locator(
             ticker.MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10], min_n_ticks=3)
         )
-        ax.yaxis.set_major_formatter(_plain_formatter())
+        ax.yaxis.set_major_formatter(plain_formatter())
         ax.grid(axis="y")
         ax.set_axisbelow(True)
     for k in range(n, nrows * ncols):
@@ -195,7 +195,7 @@ def plot_scenario_timeseries(summary: pd.DataFrame, keys: list[str], stem: Path)
     ]
     handles.append(Patch(facecolor="#888888", alpha=0.3, label="95 % interval across seeds"))
     axes.flat[n].legend(handles=handles, loc="center", title="Scenario", alignment="left")
-    return _save(fig, stem)
+    return save_figure(fig, stem)
 
 
 # --------------------------------------------------------------------------------------------
@@ -203,7 +203,7 @@ def plot_scenario_timeseries(summary: pd.DataFrame, keys: list[str], stem: Path)
 # --------------------------------------------------------------------------------------------
 
 
-@_styled
+@styled
 def plot_end_year_differences(
     diffs: pd.DataFrame, keys: list[str], reference: Reference, stem: Path
 ) -> list[Path]:
@@ -231,7 +231,7 @@ def plot_end_year_differences(
     nrows = max(math.ceil(n / ncols), 1)
     lines = max((textwrap.fill(g, 16).count("\n") + 1 for g in groups), default=1)
     height = 0.5 + nrows * (0.75 + (0.07 + 0.15 * lines) * max(len(groups), 1))
-    fig = _new_figure((7.2, height))
+    fig = new_figure((7.2, height))
     fig.get_layout_engine().set(w_pad=0.06, h_pad=0.06, wspace=0.06, hspace=0.08)
     axes = fig.subplots(nrows, ncols, squeeze=False)
     year = int(diffs["year"].max()) if len(diffs) else 0
@@ -290,7 +290,7 @@ def plot_end_year_differences(
         x=0.01,
         ha="left",
     )
-    return _save(fig, stem)
+    return save_figure(fig, stem)
 
 
 def _tick(value: float, _position: int) -> str:
@@ -303,7 +303,7 @@ def _tick(value: float, _position: int) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-@_styled
+@styled
 def plot_city_difference_maps(
     city_summary: pd.DataFrame,
     boundaries: dict,
@@ -346,10 +346,10 @@ def plot_city_difference_maps(
     features = [f for f in boundaries.get("features", []) if f.get("geometry")]
     paths = {}
     for feature in features:
-        polys = _polygons(feature["geometry"])
+        polys = geometry_polygons(feature["geometry"])
         if polys:
-            paths[str((feature.get("properties") or {}).get("id", ""))] = _compound_path(polys)
-    segments = _province_border_segments(features)
+            paths[str((feature.get("properties") or {}).get("id", ""))] = compound_path(polys)
+    segments = province_border_segments(features)
     xy = np.concatenate([p.vertices for p in paths.values()])
     (x0, y0), (x1, y1) = xy.min(axis=0), xy.max(axis=0)
     aspect = 1.0 / math.cos(math.radians(0.5 * (y0 + y1)))
@@ -366,7 +366,7 @@ def plot_city_difference_maps(
     width = 7.2 if ncols == 2 else 5.2
     panel_w = (width - 0.9) / ncols
     panel_h = panel_w * (y1 - y0) * aspect / (x1 - x0)
-    fig = _new_figure((width, 0.55 + nrows * (panel_h + 0.3)))
+    fig = new_figure((width, 0.55 + nrows * (panel_h + 0.3)))
     axes = fig.subplots(nrows, ncols, squeeze=False)
     letters = "abcdefghijklmnopqrstuvwxyz"
     for k, group in enumerate(groups):
@@ -419,7 +419,7 @@ def plot_city_difference_maps(
         ),
     ]
     fig.legend(handles=handles, loc="outside lower left", ncols=2, frameon=False)
-    return _save(fig, stem)
+    return save_figure(fig, stem)
 
 
 def write_comparison_figures(

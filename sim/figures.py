@@ -145,7 +145,7 @@ _STYLE: dict[str, Any] = {
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 
-def _styled(func: _F) -> _F:
+def styled(func: _F) -> _F:
     """Run ``func`` inside the module's ``rc_context`` (creation and saving both need it)."""
 
     @functools.wraps(func)
@@ -156,7 +156,7 @@ def _styled(func: _F) -> _F:
     return wrapper  # type: ignore[return-value]
 
 
-def _new_figure(figsize: tuple[float, float]) -> Figure:
+def new_figure(figsize: tuple[float, float]) -> Figure:
     """Create a pyplot-free figure with an Agg canvas and constrained layout."""
     fig = Figure(figsize=figsize, layout="constrained")
     FigureCanvasAgg(fig)
@@ -167,7 +167,7 @@ _PAD_INCHES = 0.05
 """Margin (inches) around the tight bounding box of a saved figure."""
 
 
-def _save(fig: Figure, stem: Path) -> list[Path]:
+def save_figure(fig: Figure, stem: Path) -> list[Path]:
     """Save ``fig`` as ``<stem>.png`` and ``<stem>.pdf`` and release it.
 
     Args:
@@ -273,7 +273,7 @@ def _short_name(name: str) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-def _polygons(geometry: dict) -> list[list[np.ndarray]]:
+def geometry_polygons(geometry: dict) -> list[list[np.ndarray]]:
     """Return the polygons of a GeoJSON geometry as lists of rings (exterior first)."""
     if not geometry:
         return []
@@ -284,7 +284,7 @@ def _polygons(geometry: dict) -> list[list[np.ndarray]]:
     elif kind == "MultiPolygon":
         polys = coords
     elif kind == "GeometryCollection":
-        return [p for g in geometry.get("geometries", []) for p in _polygons(g)]
+        return [p for g in geometry.get("geometries", []) for p in geometry_polygons(g)]
     else:
         return []
     out = []
@@ -342,7 +342,7 @@ def _chord_crossings(ring: np.ndarray, y: float) -> list[float]:
     return sorted((p[hit, 0] + t * (q[hit, 0] - p[hit, 0])).tolist())
 
 
-def _compound_path(polys: list[list[np.ndarray]]) -> MplPath:
+def compound_path(polys: list[list[np.ndarray]]) -> MplPath:
     """One matplotlib Path for a (multi)polygon; interior rings are reversed to cut holes."""
     vertices: list[np.ndarray] = []
     codes: list[np.ndarray] = []
@@ -374,7 +374,7 @@ def _point_segment_distance(points: np.ndarray, seg: np.ndarray) -> np.ndarray:
     return np.sqrt((d * d).sum(-1)).min(axis=1)
 
 
-def _province_border_segments(features: Sequence[dict], tolerance: float = 0.02) -> np.ndarray:
+def province_border_segments(features: Sequence[dict], tolerance: float = 0.02) -> np.ndarray:
     """Border segments that separate provinces (or face the outside), shape (n, 2, 2).
 
     A segment is an internal (same-province) border, and is dropped, if it also belongs to the
@@ -388,7 +388,7 @@ def _province_border_segments(features: Sequence[dict], tolerance: float = 0.02)
     for feature in features:
         props = feature.get("properties") or {}
         segs = []
-        for rings in _polygons(feature.get("geometry") or {}):
+        for rings in geometry_polygons(feature.get("geometry") or {}):
             for ring in rings:
                 r = np.round(ring, 6)
                 segs.append(np.stack([r[:-1], r[1:]], axis=1))
@@ -508,7 +508,7 @@ def _repel_labels(
             ax.add_line(Line2D(xy[:, 0], xy[:, 1], color="#333333", linewidth=0.5, zorder=4))
 
 
-@_styled
+@styled
 def plot_population_change_map(cities: pd.DataFrame, boundaries: dict, stem: Path) -> list[Path]:
     """Choropleth map of the population change (%) of each city over the run.
 
@@ -555,7 +555,7 @@ def plot_population_change_map(cities: pd.DataFrame, boundaries: dict, stem: Pat
     for feature in features:
         props = feature.get("properties") or {}
         city_id = str(props.get("id", ""))
-        polys = _polygons(feature["geometry"])
+        polys = geometry_polygons(feature["geometry"])
         if not polys:
             continue
         name = names.get(city_id) or props.get("name_en") or city_id
@@ -563,7 +563,7 @@ def plot_population_change_map(cities: pd.DataFrame, boundaries: dict, stem: Pat
             _MapCity(
                 city_id=city_id,
                 label=_short_name(str(name)),
-                path=_compound_path(polys),
+                path=compound_path(polys),
                 anchor=_label_point(polys),
                 value=float(pct.get(city_id, np.nan)),
             )
@@ -588,7 +588,7 @@ def plot_population_change_map(cities: pd.DataFrame, boundaries: dict, stem: Pat
 
     width_in = 7.0
     map_height = width_in * 0.86 * (y1 - y0) * aspect / (x1 - x0)
-    fig = _new_figure((width_in, map_height))
+    fig = new_figure((width_in, map_height))
     ax = fig.add_subplot()
     for c in drawn:
         has_data = bool(np.isfinite(c.value))
@@ -602,7 +602,7 @@ def plot_population_change_map(cities: pd.DataFrame, boundaries: dict, stem: Pat
                 zorder=1,
             )
         )
-    segments = _province_border_segments(features) if has_provinces else np.empty((0, 2, 2))
+    segments = province_border_segments(features) if has_provinces else np.empty((0, 2, 2))
     if len(segments):
         ax.add_collection(
             LineCollection(
@@ -671,7 +671,7 @@ def plot_population_change_map(cities: pd.DataFrame, boundaries: dict, stem: Pat
     fig.canvas.draw()  # fix the layout before measuring label extents
     fig.set_layout_engine("none")
     _repel_labels(ax, texts, np.array([c.anchor for c in drawn]))
-    return _save(fig, stem)
+    return save_figure(fig, stem)
 
 
 # --------------------------------------------------------------------------------------------
@@ -718,7 +718,8 @@ CENTRAL_AREA_TARGET = 1.2
 """Upper bound of the central-area GDP-per-capita ratio in the 2019 YRD Outline (2025 target)."""
 
 
-def _year_locator(first: int, last: int) -> ticker.Locator:
+def year_locator(first: int, last: int) -> ticker.Locator:
+    """Year ticks at a round step (1, 2, 5, 10, ...) giving at most about five labels."""
     span = max(last - first, 1)
     step = next((s for s in (1, 2, 5, 10, 20, 25, 50) if span / s <= 5), 100)
     return ticker.MultipleLocator(step)
@@ -729,7 +730,7 @@ def _panel_no_data(ax: Axes) -> None:
     ax.set_yticks([])
 
 
-@_styled
+@styled
 def plot_headline_timeseries(metrics: pd.DataFrame, stem: Path) -> list[Path]:
     """Small multiples of the headline indicators over the years of the run.
 
@@ -758,7 +759,7 @@ def plot_headline_timeseries(metrics: pd.DataFrame, stem: Path) -> list[Path]:
     n = len(present)
     ncols = 3 if n > 4 else max(n, 1)
     nrows = max(math.ceil(n / ncols), 1)
-    fig = _new_figure((7.2, 0.4 + 2.05 * nrows))
+    fig = new_figure((7.2, 0.4 + 2.05 * nrows))
     fig.get_layout_engine().set(w_pad=0.06, h_pad=0.06, wspace=0.08, hspace=0.1)
     axes = fig.subplots(nrows, ncols, squeeze=False)
 
@@ -778,7 +779,7 @@ def plot_headline_timeseries(metrics: pd.DataFrame, stem: Path) -> list[Path]:
             color="#666666",
         )
         ax.set_axis_off()
-        return _save(fig, stem)
+        return save_figure(fig, stem)
 
     letters = "abcdefghijklmnopqrstuvwxyz"
     for k, ind in enumerate(present):
@@ -790,7 +791,7 @@ def plot_headline_timeseries(metrics: pd.DataFrame, stem: Path) -> list[Path]:
         x = rows["year"].to_numpy(dtype=float)
         ok = np.isfinite(y.to_numpy())
         ax.set_xlim(first_year - 0.5, last_year + 0.5)
-        ax.xaxis.set_major_locator(_year_locator(first_year, last_year))
+        ax.xaxis.set_major_locator(year_locator(first_year, last_year))
         ax.xaxis.set_major_formatter(ticker.FormatStrFormatter("%d"))
         ax.grid(axis="y")
         ax.set_axisbelow(True)
@@ -802,7 +803,7 @@ def plot_headline_timeseries(metrics: pd.DataFrame, stem: Path) -> list[Path]:
         ax.yaxis.set_major_locator(
             ticker.MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10], min_n_ticks=3)
         )
-        ax.yaxis.set_major_formatter(_plain_formatter())
+        ax.yaxis.set_major_formatter(plain_formatter())
         if ind.column == "central_area_gdppc_ratio":
             _add_target_line(ax, y.to_numpy()[ok], CENTRAL_AREA_TARGET)
 
@@ -813,7 +814,7 @@ def plot_headline_timeseries(metrics: pd.DataFrame, stem: Path) -> list[Path]:
         used = [r for r in range(nrows) if r * ncols + col < n]
         if used:
             axes[used[-1], col].set_xlabel("Year")
-    return _save(fig, stem)
+    return save_figure(fig, stem)
 
 
 def _add_target_line(ax: Axes, values: np.ndarray, target: float) -> None:
@@ -842,7 +843,7 @@ def _add_target_line(ax: Axes, values: np.ndarray, target: float) -> None:
     )
 
 
-def _plain_formatter() -> ticker.ScalarFormatter:
+def plain_formatter() -> ticker.ScalarFormatter:
     """Tick labels with a common number of decimals, no offset and no scientific notation."""
     fmt = ticker.ScalarFormatter(useOffset=False)
     fmt.set_scientific(False)
@@ -860,7 +861,7 @@ def _province_order(provinces: Iterable[str]) -> list[str]:
     return known + others
 
 
-@_styled
+@styled
 def plot_net_migration(cities: pd.DataFrame, stem: Path) -> list[Path]:
     """Sorted horizontal bars of each city's population change over the run.
 
@@ -883,7 +884,7 @@ def plot_net_migration(cities: pd.DataFrame, stem: Path) -> list[Path]:
     change = change.sort_values(["change_k", "name"], ascending=[True, False], na_position="first")
     n = len(change)
 
-    fig = _new_figure((6.0, 1.0 + 0.2 * max(n, 5)))
+    fig = new_figure((6.0, 1.0 + 0.2 * max(n, 5)))
     ax = fig.add_subplot()
     ypos = np.arange(n)
     colors = [PROVINCE_COLORS.get(p, _OTHER_PROVINCE_COLOR) for p in change["province"]]
@@ -906,7 +907,7 @@ def plot_net_migration(cities: pd.DataFrame, stem: Path) -> list[Path]:
     ax.grid(axis="x")
     ax.set_axisbelow(True)
     ax.spines["left"].set_visible(False)
-    ax.xaxis.set_major_formatter(_plain_formatter())
+    ax.xaxis.set_major_formatter(plain_formatter())
     ax.set_xlabel(f"Population change {_year_span(first, last)} (thousand persons)")
     lo, hi = ax.get_xlim()
     ax.set_xlim(min(lo, 0.0), max(hi, 0.0))
@@ -916,7 +917,7 @@ def plot_net_migration(cities: pd.DataFrame, stem: Path) -> list[Path]:
         Patch(facecolor=PROVINCE_COLORS.get(p, _OTHER_PROVINCE_COLOR), label=p) for p in order
     ]
     if order == ["Other"]:  # no province information: a one-entry legend says nothing
-        return _save(fig, stem)
+        return save_figure(fig, stem)
     ax.legend(
         handles=handles,
         title="Province",
@@ -926,7 +927,7 @@ def plot_net_migration(cities: pd.DataFrame, stem: Path) -> list[Path]:
         edgecolor="none",
         title_fontsize=BASE_FONT_SIZE,
     )
-    return _save(fig, stem)
+    return save_figure(fig, stem)
 
 
 # --------------------------------------------------------------------------------------------
