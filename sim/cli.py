@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -151,6 +152,12 @@ def hydra_main(cfg: DictConfig) -> str:
     )
 
 
+def _terminate(signum: int, frame: object) -> None:
+    """Turn SIGTERM into ``SystemExit(143)`` so ``finally`` blocks and clean-up run."""
+    log.warning("terminated (signal %d); the run folder is left incomplete", signum)
+    sys.exit(128 + signum)
+
+
 def main() -> None:
     """Entry point of the ``yrdsim`` console script.
 
@@ -160,6 +167,9 @@ def main() -> None:
     """
     from sim.cli_checks import check_command_line
 
+    # A terminated run unwinds like an interrupted one (exit status 143), so half-written
+    # temporary files are removed rather than left behind as they would be by a bare SIGTERM.
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         check_command_line(sys.argv[1:])
     except (ConfigError, DataError) as exc:
