@@ -45,9 +45,18 @@ def relocate(
     reconsider_uniform, choice_uniform = rng.random((len(city), 2)).T
     who = np.flatnonzero(reconsider_uniform < reconsider_share)
     origin = city[who].astype(np.int64)
-    table = cumulative[(origin * (n + 1) + hukou[who]) * 2 + high_skill[who]]
-    threshold = choice_uniform[who, None] * table[:, -1:]
-    destination = np.minimum((table <= threshold).sum(axis=1), n - 1)
+    row = (origin * (n + 1) + hukou[who]) * 2 + high_skill[who]
+    threshold = choice_uniform[who] * cumulative[row, -1]
+    # Number of entries of the (non-decreasing) row <= threshold, by binary search.
+    flat, base = cumulative.ravel(), row * n
+    low, high = np.zeros(len(who), dtype=np.int64), np.full(len(who), n, dtype=np.int64)
+    for _ in range(n.bit_length()):
+        middle = (low + high) >> 1
+        active = low < high
+        below = flat[base + np.minimum(middle, n - 1)] <= threshold
+        low = np.where(active & below, middle + 1, low)
+        high = np.where(active & ~below, middle, high)
+    destination = np.minimum(low, n - 1)
     moved = destination != origin
     years_in_city += 1
     city[who[moved]] = destination[moved]
