@@ -295,6 +295,12 @@ def validate_config(data: dict[str, Any]) -> SimConfig:
         raise ConfigError(format_validation_error(exc)) from None
 
 
+def _some(items: list[str], shown: int = 3) -> str:
+    """The first few items, then how many more (a warning stays one readable line)."""
+    more = len(items) - shown
+    return ", ".join(items[:shown]) + (f" and {more} more" if more > 0 else "")
+
+
 def config_warnings(config: SimConfig) -> list[str]:
     """Settings that are allowed but probably not what was meant, one message each.
 
@@ -317,12 +323,12 @@ def config_warnings(config: SimConfig) -> list[str]:
     ]
     if early:
         warnings.append(
-            f"scenario.transport: {', '.join(early)} open(s) before start_year "
+            f"scenario.transport: {_some(early)} open(s) before start_year "
             f"{config.start_year}; treated as open from {config.start_year}"
         )
     if late:
         warnings.append(
-            f"scenario.transport: {', '.join(late)} open(s) after end_year {config.end_year}; "
+            f"scenario.transport: {_some(late)} open(s) after end_year {config.end_year}; "
             "no effect in this run"
         )
     vouchers = config.scenario.vouchers

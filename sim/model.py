@@ -254,7 +254,9 @@ class YRDModel(mesa.Model):
         }
         self.voucher_allowed = allowed[vouchers.portability]
 
-    def _calibrate_amenities(self, tolerance: float = 1e-10, max_rounds: int = 1000) -> str:
+    def _calibrate_amenities(
+        self, tolerance: float = 1e-10, max_rounds: int = 1000, warn_above: float = 1e-4
+    ) -> str:
         """Set city amenities so that the first year's expected populations hit their targets.
 
         Targets: the current populations (``steady_state``) or the populations grown at each
@@ -266,6 +268,12 @@ class YRDModel(mesa.Model):
 
         Under ``steady_state`` the solved amenities are then multiplied by
         ``steady_state_amenity_share`` (1: the start is a stationary point of expected flows).
+
+        Args:
+            tolerance: Largest error in log expected population at which the iteration stops.
+            max_rounds: Most rounds of the iteration.
+            warn_above: Largest error that is accepted without a warning when the rounds run
+                out before ``tolerance`` is reached.
 
         Returns:
             The mode actually used (``census_trend`` falls back to ``steady_state`` for a start
@@ -310,7 +318,9 @@ class YRDModel(mesa.Model):
                 break
             self.amenity += 0.9 * step * error
             self.amenity -= self.amenity.mean()
-        else:
+        # Iterating on to ``tolerance`` is for exact reproducibility; an error in log
+        # population below ``warn_above`` (0.01 % of a city) does not matter to any result.
+        if np.abs(error).max() >= warn_above:
             warnings.warn(
                 f"amenity calibration ({mode}) stopped after {max_rounds} rounds with a largest "
                 f"error of {np.abs(error).max():.2e} in log population",
