@@ -30,6 +30,7 @@ import yaml
 from scipy import stats
 
 from scenarios import SCENARIO_NAMES
+from sim.config import changes_results
 from sim.output import PROVENANCE_FILE, is_complete
 
 FAILED_FILE = "failed.json"
@@ -200,7 +201,7 @@ def group_keys(runs: list[Run], group_by: list[str] | None = None) -> list[str]:
     keys = sorted({k for values in complete for k in values})
     varying = []
     for key in keys:
-        if key in NOT_GROUP_KEYS or key == "scenario":
+        if key in NOT_GROUP_KEYS or key == "scenario" or not changes_results(key):
             continue
         if len({values.get(key, DEFAULT_VALUE) for values in complete}) > 1:
             varying.append(key)

@@ -59,6 +59,16 @@ class StatusQuo(StrictModel):
     residency: ResidencyLever
 
 
+#: Top-level keys whose values change what is written but not any simulated number.
+OUTPUT_ONLY_KEYS: tuple[str, ...] = ("output",)
+
+
+def changes_results(key: str) -> bool:
+    """Whether an override of ``key`` (e.g. ``output.figures``) can change simulated numbers."""
+    top = key.lstrip("+~").split(".", 1)[0].split("=", 1)[0]
+    return top not in OUTPUT_ONLY_KEYS
+
+
 class SimConfig(StrictModel):
     """Everything one run needs: horizon, scale, seed, scenario (levers) and parameters.
 
@@ -103,8 +113,14 @@ class SimConfig(StrictModel):
         return max(y for y in CENSUS_YEARS if y <= self.start_year)
 
     def config_hash(self) -> str:
-        """SHA-256 of the canonical JSON of the validated config."""
-        text = json.dumps(self.model_dump(mode="json", by_alias=True), sort_keys=True)
+        """SHA-256 of the canonical JSON of the validated config, without its ``output`` options.
+
+        The output options (e.g. whether figures are drawn) do not change any result, so runs
+        differing only in them share a hash: a sweep re-run with ``output.figures=false``
+        resumes the same runs, and the comparison does not group by them.
+        """
+        dump = self.model_dump(mode="json", by_alias=True, exclude=set(OUTPUT_ONLY_KEYS))
+        text = json.dumps(dump, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()
 
 

@@ -37,6 +37,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from sim.atomic import write_text_atomic
+from sim.config import changes_results
 from sim.output import PROVENANCE_FILE, is_complete
 
 log = logging.getLogger("yrdsim.sweep")
@@ -65,9 +66,10 @@ def override_key(override: str) -> str:
 def run_folder_name(scenario: str, seed: int, overrides: list[str]) -> str:
     """Folder name of a run in a sweep: ``<scenario>_seed<seed>[_<hash>]``.
 
-    The hash (8 hex digits) is of the sorted overrides other than ``scenario``, ``seed`` and
-    ``experiment``, so it does not depend on the order of the overrides and two runs differing
-    in any other override (a lever, a parameter) get different folders.
+    The hash (8 hex digits) is of the sorted overrides other than ``scenario``, ``seed``,
+    ``experiment`` and the output options (``output.*``, which change no number), so it
+    does not depend on the order of the overrides and two runs differing in any other
+    override (a lever, a parameter) get different folders.
 
     Args:
         scenario: The scenario's name.
@@ -77,7 +79,11 @@ def run_folder_name(scenario: str, seed: int, overrides: list[str]) -> str:
     Returns:
         A folder name without path separators.
     """
-    others = sorted(o for o in overrides if override_key(o) not in _NAME_KEYS)
+    others = sorted(
+        o
+        for o in overrides
+        if override_key(o) not in _NAME_KEYS and changes_results(override_key(o))
+    )
     name = f"{scenario}_seed{seed}"
     if others:
         name += "_" + hashlib.sha256("\n".join(others).encode()).hexdigest()[:8]

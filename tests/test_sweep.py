@@ -337,3 +337,17 @@ def test_a_run_that_raises_leaves_failed_json_and_only_a_sweep_goes_on(tmp_path,
     assert json.loads((tmp_path / "failed.json").read_text())["message"] == "boom"
     assert cli.task(cfg, tmp_path / "swept", SHORT, sweeping=True) == "failed"
     assert (tmp_path / "swept" / "failed.json").exists()
+
+
+def test_output_options_change_neither_the_hash_nor_the_folder_name():
+    import sim
+    from sim.sweep import run_folder_name
+
+    with_figures = sim.load_config(["end_year=2022", "output.figures=true"])
+    without = sim.load_config(["end_year=2022", "output.figures=false"])
+    assert with_figures.config_hash() == without.config_hash()
+    assert run_folder_name("baseline", 0, ["end_year=2022", "output.figures=false"]) == (
+        run_folder_name("baseline", 0, ["end_year=2022"])
+    )
+    other = sim.load_config(["end_year=2023", "output.figures=false"])
+    assert other.config_hash() != without.config_hash()
