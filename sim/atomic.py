@@ -18,6 +18,16 @@ from pathlib import Path
 TEMPORARY_SUFFIX = ".part"
 
 
+def _new_file_mode() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+#: Permissions of a file created by ``open(path, "w")`` under the process's umask.
+_NEW_FILE_MODE = _new_file_mode()
+
+
 def _fsync(path: Path, *, directory: bool = False) -> None:
     flags = os.O_RDONLY | (getattr(os, "O_DIRECTORY", 0) if directory else 0)
     with contextlib.suppress(OSError):  # some file systems cannot sync a folder
@@ -50,6 +60,9 @@ def write_atomic(path: Path, write: Callable[[Path], None]) -> Path:
     )
     os.close(handle)
     try:
+        # mkstemp creates the file readable by its owner only; give it the permissions an
+        # ordinary new file gets (shared sweep folders must be readable by collaborators).
+        os.chmod(temporary, _NEW_FILE_MODE)
         write(Path(temporary))
         _fsync(Path(temporary))
         os.replace(temporary, path)

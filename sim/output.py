@@ -103,6 +103,10 @@ def write_run(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     (out / PROVENANCE_FILE).unlink(missing_ok=True)  # an overwritten run is incomplete until done
+    if not figures:  # figures of an earlier run in this folder would not match the new tables
+        for stale in sorted((out / "figures").glob("*")):
+            if stale.suffix in {".png", ".pdf"}:
+                stale.unlink()
     written = [
         write_atomic(out / f"{name}.csv", lambda p, t=table: t.to_csv(p, index=False))
         for name, table in result.tables().items()

@@ -143,6 +143,15 @@ def test_a_rerun_into_a_killed_runs_folder_completes(tmp_path):
         assert (out / f"{name}.csv").stat().st_size > 0
 
 
+def test_atomic_writes_get_the_permissions_of_an_ordinary_new_file(tmp_path):
+    from sim.atomic import write_text_atomic
+
+    ordinary = tmp_path / "ordinary.txt"
+    ordinary.write_text("x")
+    written = write_text_atomic(tmp_path / "atomic.txt", "x")
+    assert written.stat().st_mode & 0o777 == ordinary.stat().st_mode & 0o777
+
+
 def test_atomic_write_leaves_nothing_on_failure_and_clears_stale_parts(tmp_path):
     from sim.atomic import write_atomic, write_text_atomic
 

@@ -143,3 +143,13 @@ def test_cli_refuses_a_bad_config_with_a_short_message(tmp_path):
     assert "scenario.vouchers.subsidy_rate" in completed.stderr
     assert "Traceback" not in completed.stderr
     assert not (tmp_path / "bad" / "metrics.csv").exists()
+
+
+def test_rewriting_a_folder_without_figures_removes_the_earlier_figures(tmp_path, run, region):
+    with_figures = run("end_year=2021", "persons_per_agent=5000", "output.figures=true")
+    write_run(with_figures, tmp_path, region, figures=True)
+    assert list((tmp_path / "figures").glob("*.png"))
+    without = run("end_year=2021", "persons_per_agent=5000", "seed=5")
+    write_run(without, tmp_path, region, figures=False)
+    assert not list((tmp_path / "figures").glob("*.p*"))
+    assert is_complete(tmp_path)
