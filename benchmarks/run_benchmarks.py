@@ -1,11 +1,11 @@
 """yrdsim benchmarks: run time, memory, the talent decision three ways, CLI and sweep.
 
-Run from the repository root (one command; about 5 minutes on 2 cores, ``--quick`` about 1)::
+Run from the repository root (one command; about 8 minutes on 2 cores, ``--quick`` about 25 s)::
 
     .venv/bin/python benchmarks/run_benchmarks.py [--quick] [--sizes 1000 100 10] [--out PATH]
 
 It prints a table and writes it, with the machine it ran on, to ``benchmarks/results/latest.json``
-(or ``--out``). What is measured:
+(``outputs/benchmarks/quick.json`` with ``--quick``; or ``--out``). What is measured:
 
 * ``sim.simulate()`` of the default ``baseline`` 2020-2035 at each ``persons_per_agent``, each
   size in a fresh process: set-up (building the agents), stepping, total, and the peak resident
@@ -393,7 +393,14 @@ def main(argv: list[str] | None = None) -> None:
         help="skip a size whose memory estimate exceeds this share of free memory",
     )
     parser.add_argument("--no-sweep", action="store_true")
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "latest.json")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="JSON file to write (default: benchmarks/results/latest.json for a full run, "
+        "outputs/benchmarks/quick.json for --quick, so a quick run never replaces the "
+        "committed full results)",
+    )
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -401,6 +408,12 @@ def main(argv: list[str] | None = None) -> None:
         return
     if args.quick:
         args.sizes, args.repeat, args.no_sweep = [1000], 1, True
+    if args.out is None:
+        args.out = (
+            ROOT / "outputs" / "benchmarks" / "quick.json"
+            if args.quick
+            else ROOT / "benchmarks" / "results" / "latest.json"
+        )
 
     report: dict = {
         "machine": machine(),
