@@ -35,10 +35,16 @@ def main(argv: list[str] | None = None) -> int:
         result = validate(seeds=args.seeds, overrides=args.override)
     path = write_validation(result, args.out_dir, figures=not args.no_figures)
     r = result.report
-    print(f"R2 log growth {r['r2_log_growth']:.3f}, MAE {r['mae_pct']:.2f} %")
+    print(
+        f"hindcast 2010-2020, model (mean of seeds {', '.join(map(str, args.seeds))}): "
+        f"R2 of log growth {r['r2_log_growth']:.3f}, MAE {r['mae_pct']:.2f} % of the census"
+    )
     for name, b in r["baselines"].items():
-        print(f"  {name}: R2 {b['r2_log_growth']:.3f}, MAE {b['mae_pct']:.2f} %")
-    print(f"wrote {path} ({time.perf_counter() - clock:.0f} s)")
+        print(f"  naive forecast {name}: R2 {b['r2_log_growth']:.3f}, MAE {b['mae_pct']:.2f} %")
+    print(
+        f"wrote {path}, the per-city table and figures in {path.parent} "
+        f"({time.perf_counter() - clock:.0f} s)"
+    )
     return 0
 
 

@@ -353,6 +353,12 @@ def config_warnings(config: SimConfig) -> list[str]:
             f"scenario.vouchers.start_year: {vouchers.start_year} is after end_year "
             f"{config.end_year}; no vouchers are issued in this run"
         )
+    if config.scenario.name.startswith("hindcast_") and config.start_year >= CENSUS_YEARS[-1]:
+        warnings.append(
+            f"scenario: {config.scenario.name} holds the policies of a past decade but this run "
+            f"starts in {config.start_year}; for the hindcast run experiment="
+            f"{config.scenario.name}, which also sets its years and status quo"
+        )
     return warnings
 
 

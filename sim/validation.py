@@ -191,33 +191,83 @@ def validate(
     return ValidationResult(simulated=runs, report=report, table=table)
 
 
-def _label_offsets(x: np.ndarray, y: np.ndarray) -> list[tuple[float, float]]:
-    """Point offsets for labels: alternate sides, pushed apart where points crowd."""
-    offsets = []
-    order = np.argsort(y)
-    side = {int(i): (1 if k % 2 == 0 else -1) for k, i in enumerate(order)}
-    for i in range(len(x)):
-        near = np.hypot(x - x[i], y - y[i])
-        crowd = int(((near < 0.03 * (np.ptp(x) + 1e-12)) & (near > 0)).sum())
-        dy = 3 + 3 * min(crowd, 3)
-        offsets.append((4 * side[i], dy * side[i]))
-    return offsets
+#: Candidate label offsets (points) around a marker, nearest first.
+_LABEL_CANDIDATES = [
+    (dx * r, dy * r)
+    for r in (1.0, 2.0, 3.2, 4.6, 6.2)
+    for dx, dy in ((4, 0), (-4, 0), (3, 3), (-3, 3), (3, -3), (-3, -3), (0, 4), (0, -4))
+]
+
+
+def _place_labels(ax: Any, annotations: list[Any]) -> None:
+    """Move each label to the candidate offset that overlaps least with markers and labels.
+
+    Greedy: labels are placed one by one, each at the first candidate (nearest first) with the
+    least overlap in display space with the markers and with the labels already placed.
+    """
+    fig = ax.figure
+    renderer = fig.canvas.get_renderer()
+    to_display = ax.transData.transform
+    markers = [to_display(a.xy) for a in annotations]
+    placed: list[Any] = []
+
+    def overlap(box: Any) -> float:
+        area = sum(
+            max(0.0, min(box.x1, b.x1) - max(box.x0, b.x0))
+            * max(0.0, min(box.y1, b.y1) - max(box.y0, b.y0))
+            for b in placed
+        )
+        pad = 4.0 * fig.dpi / 72
+        hits = sum(
+            box.x0 - pad < mx < box.x1 + pad and box.y0 - pad < my < box.y1 + pad
+            for mx, my in markers
+        )
+        return area + hits * 1e4
+
+    for annotation in annotations:
+        best, best_cost = None, np.inf
+        for dx, dy in _LABEL_CANDIDATES:
+            annotation.set_position((dx, dy))
+            annotation.set_ha("left" if dx > 0 else "right" if dx < 0 else "center")
+            annotation.set_va("bottom" if dy > 0 else "top" if dy < 0 else "center")
+            box = annotation.get_window_extent(renderer)
+            cost = overlap(box)
+            if cost < best_cost:
+                best, best_cost = (dx, dy, annotation.get_ha(), annotation.get_va()), cost
+            if cost == 0:
+                break
+        assert best is not None
+        annotation.set_position(best[:2])
+        annotation.set_ha(best[2])
+        annotation.set_va(best[3])
+        if max(abs(best[0]), abs(best[1])) > 6:  # a label moved away gets a leader line
+            ax.annotate(
+                "",
+                annotation.xy,
+                xytext=best[:2],
+                textcoords="offset points",
+                arrowprops={"arrowstyle": "-", "color": "0.6", "lw": 0.4, "shrinkA": 0},
+            )
+        placed.append(annotation.get_window_extent(renderer))
+
+
+def _signed(value: float) -> str:
+    """A number with a typographic minus sign."""
+    return f"{value:.2f}".replace("-", "\u2212")
 
 
 def plot_validation(table: pd.DataFrame, report: dict[str, Any], out_dir: Path) -> list[Path]:
     """Simulated vs observed 2020 population (log axes) and 2010-2020 growth, PNG and PDF."""
     import matplotlib
+    import matplotlib.ticker
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    colours = {
-        "Shanghai": "#d62728",
-        "Jiangsu": "#1f77b4",
-        "Zhejiang": "#2ca02c",
-        "Anhui": "#9467bd",
-    }
+    from sim.figures import PROVINCE_COLORS as colours
+
     written: list[Path] = []
+    labels: list[list[Any]] = []
 
     def scatter(ax, x, y, xerr=None) -> None:  # noqa: ANN001
         for province, colour in colours.items():
@@ -225,23 +275,19 @@ def plot_validation(table: pd.DataFrame, report: dict[str, Any], out_dir: Path) 
             ax.scatter(x[member], y[member], s=18, color=colour, label=province, zorder=3)
         if xerr is not None:
             ax.errorbar(x, y, yerr=xerr, fmt="none", ecolor="0.6", lw=0.8, zorder=2)
-        for (dx, dy), xi, yi, name in zip(
-            _label_offsets(np.log(x) if ax.get_xscale() == "log" else x, y),
-            x,
-            y,
-            table["name_en"],
-            strict=True,
-        ):
-            ax.annotate(
-                name,
-                (xi, yi),
-                xytext=(dx, dy),
-                textcoords="offset points",
-                fontsize=5.5,
-                ha="left" if dx > 0 else "right",
-                va="center",
-                color="0.2",
-            )
+        labels.append(
+            [
+                ax.annotate(
+                    name,
+                    (xi, yi),
+                    xytext=(4, 0),
+                    textcoords="offset points",
+                    fontsize=5.5,
+                    color="0.2",
+                )
+                for xi, yi, name in zip(x, y, table["name_en"], strict=True)
+            ]
+        )
 
     fig, ax = plt.subplots(figsize=(7, 7))
     ax.set_xscale("log")
@@ -259,6 +305,11 @@ def plot_validation(table: pd.DataFrame, report: dict[str, Any], out_dir: Path) 
     ax.plot([lo, hi], [lo, hi], color="k", lw=0.8, ls="--", label="45° line", zorder=1)
     ax.set_xlim(lo, hi)
     ax.set_ylim(lo, hi)
+    ticks = [t for t in (0.5, 1, 2, 5, 10, 20, 50) if lo <= t <= hi]
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_major_locator(matplotlib.ticker.FixedLocator(ticks))
+        axis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
+        axis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.set_xlabel("census 2020 population (million, log scale)")
     ax.set_ylabel("simulated 2020 population (million, log scale)")
     ax.set_title(
@@ -270,6 +321,7 @@ def plot_validation(table: pd.DataFrame, report: dict[str, Any], out_dir: Path) 
     )
     ax.legend(fontsize=8, loc="upper left")
     fig.tight_layout()
+    _place_labels(ax, labels[-1])
     for suffix in ("png", "pdf"):
         path = out_dir / f"validation_population_2020.{suffix}"
         fig.savefig(path, dpi=200)
@@ -290,12 +342,13 @@ def plot_validation(table: pd.DataFrame, report: dict[str, Any], out_dir: Path) 
     ax.set_ylabel("simulated growth 2010–2020 (%, scaled to the regional total)")
     ax.set_title(
         "Hindcast 2010→2020: population growth by city\n"
-        f"R² of log growth {report['r2_log_growth']:.2f} (province average "
-        f"{report['baselines']['province_average']['r2_log_growth']:.2f})",
+        f"R² of log growth {_signed(report['r2_log_growth'])} (province average "
+        f"{_signed(report['baselines']['province_average']['r2_log_growth'])})",
         fontsize=10,
     )
     ax.legend(fontsize=8, loc="upper left")
     fig.tight_layout()
+    _place_labels(ax, labels[-1])
     for suffix in ("png", "pdf"):
         path = out_dir / f"validation_growth.{suffix}"
         fig.savefig(path, dpi=200)
