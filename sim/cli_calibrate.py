@@ -30,6 +30,7 @@ from sim.validation import DEFAULT_SEEDS, validate
 def main(argv: list[str] | None = None) -> int:
     """Fit the parameters, write the result folder and, if asked, the project's defaults."""
     parser = argparse.ArgumentParser(
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
         prog="yrdsim-calibrate",
         description="Fit at most 6 global behavioural parameters to the 2020 census with the "
         "2010-2020 hindcast (Sobol design + bounded Nelder-Mead, common random numbers).",

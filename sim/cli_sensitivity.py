@@ -23,6 +23,7 @@ from sim.sensitivity import (
 def main(argv: list[str] | None = None) -> int:
     """Run Morris over all factors, then Sobol over the top ones; write tables and a figure."""
     parser = argparse.ArgumentParser(
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
         prog="yrdsim-sensitivity",
         description="Global sensitivity (SALib) of the 2035 Theil indices, innovations and "
         "central-area GDP per capita ratio to behavioural parameters and lever intensities "

@@ -12,6 +12,7 @@ from sim.validation import DEFAULT_SEEDS, validate, write_validation
 def main(argv: list[str] | None = None) -> int:
     """Run the hindcast with the project's defaults and write the validation report."""
     parser = argparse.ArgumentParser(
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
         prog="yrdsim-validate",
         description="Hindcast 2010-2020 (experiment=hindcast_2010) compared with the 2020 census "
         "and naive forecasts; writes OUT_DIR/validation.json and figures.",
