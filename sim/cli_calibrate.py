@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
         "2010-2020 hindcast (Sobol design + bounded Nelder-Mead, common random numbers).",
     )
     parser.add_argument(
-        "--out", default=None, help="result folder (default outputs/calibration/DATE_TIME)"
+        "--out", default=None, help="result folder; None: outputs/calibration/DATE_TIME"
     )
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1], help="seeds per evaluation")
     parser.add_argument(
