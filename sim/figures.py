@@ -453,6 +453,72 @@ class _MapCity:
     value: float
 
 
+#: Candidate label offsets (points) around a marker, nearest first.
+_LABEL_CANDIDATES = [
+    (dx * r, dy * r)
+    for r in (1.0, 2.0, 3.2, 4.6, 6.2)
+    for dx, dy in ((4, 0), (-4, 0), (3, 3), (-3, 3), (3, -3), (-3, -3), (0, 4), (0, -4))
+]
+
+
+def place_labels_beside_markers(ax: Axes, annotations: list[Any]) -> None:
+    """Move each label of a scatter plot beside its marker, clear of other markers and labels.
+
+    ``annotations`` are ``ax.annotate(name, xy, textcoords="offset points")`` labels; each is
+    moved to the candidate offset (nearest first) that overlaps least with the markers and the
+    labels already placed, and one moved far from its marker gets a leader line. Call it once
+    the axes' limits and layout are final. (Map labels, centred on their polygons, are spread
+    by :func:`_repel_labels` instead.)
+
+    Greedy: labels are placed one by one, each at the first candidate (nearest first) with the
+    least overlap in display space with the markers and with the labels already placed.
+    """
+    fig = ax.figure
+    renderer = fig.canvas.get_renderer()
+    to_display = ax.transData.transform
+    markers = [to_display(a.xy) for a in annotations]
+    placed: list[Any] = []
+
+    def overlap(box: Any) -> float:
+        area = sum(
+            max(0.0, min(box.x1, b.x1) - max(box.x0, b.x0))
+            * max(0.0, min(box.y1, b.y1) - max(box.y0, b.y0))
+            for b in placed
+        )
+        pad = 4.0 * fig.dpi / 72
+        hits = sum(
+            box.x0 - pad < mx < box.x1 + pad and box.y0 - pad < my < box.y1 + pad
+            for mx, my in markers
+        )
+        return area + hits * 1e4
+
+    for annotation in annotations:
+        best, best_cost = None, np.inf
+        for dx, dy in _LABEL_CANDIDATES:
+            annotation.set_position((dx, dy))
+            annotation.set_ha("left" if dx > 0 else "right" if dx < 0 else "center")
+            annotation.set_va("bottom" if dy > 0 else "top" if dy < 0 else "center")
+            box = annotation.get_window_extent(renderer)
+            cost = overlap(box)
+            if cost < best_cost:
+                best, best_cost = (dx, dy, annotation.get_ha(), annotation.get_va()), cost
+            if cost == 0:
+                break
+        assert best is not None
+        annotation.set_position(best[:2])
+        annotation.set_ha(best[2])
+        annotation.set_va(best[3])
+        if max(abs(best[0]), abs(best[1])) > 6:  # a label moved away gets a leader line
+            ax.annotate(
+                "",
+                annotation.xy,
+                xytext=best[:2],
+                textcoords="offset points",
+                arrowprops={"arrowstyle": "-", "color": "0.6", "lw": 0.4, "shrinkA": 0},
+            )
+        placed.append(annotation.get_window_extent(renderer))
+
+
 def _repel_labels(
     ax: Axes,
     texts: list[Any],
