@@ -36,6 +36,7 @@ from sim.figures import (
     NO_DATA_COLOR,
     OKABE_ITO,
     compound_path,
+    finish_panel_grid,
     geometry_polygons,
     new_figure,
     plain_formatter,
@@ -183,12 +184,7 @@ def plot_scenario_timeseries(summary: pd.DataFrame, keys: list[str], stem: Path)
         ax.yaxis.set_major_formatter(plain_formatter())
         ax.grid(axis="y")
         ax.set_axisbelow(True)
-    for k in range(n, nrows * ncols):
-        axes.flat[k].set_axis_off()
-    for col in range(ncols):
-        used = [r for r in range(nrows) if r * ncols + col < n]
-        if used:
-            axes[used[-1], col].set_xlabel("Year")
+    finish_panel_grid(axes, n)
     handles = [
         Line2D([], [], color=st.color, linestyle=st.linestyle, linewidth=1.6, label=g)
         for g, st in styles.items()

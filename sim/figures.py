@@ -167,6 +167,23 @@ _PAD_INCHES = 0.05
 """Margin (inches) around the tight bounding box of a saved figure."""
 
 
+def finish_panel_grid(axes: np.ndarray, n: int, xlabel: str = "Year") -> None:
+    """Hide the unused panels of a grid and label the x axis under each column.
+
+    Args:
+        axes: ``(rows, cols)`` axes, filled row by row with ``n`` panels.
+        n: Number of panels in use.
+        xlabel: Label under the lowest used panel of each column.
+    """
+    nrows, ncols = axes.shape
+    for k in range(n, nrows * ncols):
+        axes.flat[k].set_axis_off()
+    for col in range(ncols):
+        used = [r for r in range(nrows) if r * ncols + col < n]
+        if used:
+            axes[used[-1], col].set_xlabel(xlabel)
+
+
 def save_figure(fig: Figure, stem: Path) -> list[Path]:
     """Save ``fig`` as ``<stem>.png`` and ``<stem>.pdf`` and release it.
 
@@ -873,13 +890,7 @@ def plot_headline_timeseries(metrics: pd.DataFrame, stem: Path) -> list[Path]:
         if ind.column == "central_area_gdppc_ratio":
             _add_target_line(ax, y.to_numpy()[ok], CENTRAL_AREA_TARGET)
 
-    # Year label under the lowest panel of each column; hide unused axes.
-    for k in range(n, nrows * ncols):
-        axes.flat[k].set_axis_off()
-    for col in range(ncols):
-        used = [r for r in range(nrows) if r * ncols + col < n]
-        if used:
-            axes[used[-1], col].set_xlabel("Year")
+    finish_panel_grid(axes, n)
     return save_figure(fig, stem)
 
 

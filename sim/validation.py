@@ -205,10 +205,18 @@ def plot_validation(table: pd.DataFrame, report: dict[str, Any], out_dir: Path) 
     import matplotlib.pyplot as plt
 
     from sim.figures import PROVINCE_COLORS as colours
-    from sim.figures import place_labels_beside_markers
+    from sim.figures import place_labels_beside_markers, save_figure
 
     written: list[Path] = []
     labels: list[list[Any]] = []
+
+    def finish(fig, ax, name: str) -> list[Path]:  # noqa: ANN001
+        ax.legend(fontsize=8, loc="upper left")
+        fig.tight_layout()
+        place_labels_beside_markers(ax, labels[-1])
+        paths = save_figure(fig, out_dir / name)  # PNG and PDF, each written atomically
+        plt.close(fig)
+        return paths
 
     def scatter(ax, x, y, xerr=None) -> None:  # noqa: ANN001
         for province, colour in colours.items():
@@ -260,14 +268,7 @@ def plot_validation(table: pd.DataFrame, report: dict[str, Any], out_dir: Path) 
         f"{report['baselines']['province_average']['mae_pct']:.1f} %)",
         fontsize=10,
     )
-    ax.legend(fontsize=8, loc="upper left")
-    fig.tight_layout()
-    place_labels_beside_markers(ax, labels[-1])
-    for suffix in ("png", "pdf"):
-        path = out_dir / f"validation_population_2020.{suffix}"
-        fig.savefig(path, dpi=200)
-        written.append(path)
-    plt.close(fig)
+    written += finish(fig, ax, "validation_population_2020")
 
     fig, ax = plt.subplots(figsize=(7, 7))
     x = table["growth_observed_pct"].to_numpy()
@@ -287,14 +288,7 @@ def plot_validation(table: pd.DataFrame, report: dict[str, Any], out_dir: Path) 
         f"{_signed(report['baselines']['province_average']['r2_log_growth'])})",
         fontsize=10,
     )
-    ax.legend(fontsize=8, loc="upper left")
-    fig.tight_layout()
-    place_labels_beside_markers(ax, labels[-1])
-    for suffix in ("png", "pdf"):
-        path = out_dir / f"validation_growth.{suffix}"
-        fig.savefig(path, dpi=200)
-        written.append(path)
-    plt.close(fig)
+    written += finish(fig, ax, "validation_growth")
     return written
 
 
