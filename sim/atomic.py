@@ -11,21 +11,11 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import secrets
 from collections.abc import Callable
 from pathlib import Path
 
 TEMPORARY_SUFFIX = ".part"
-
-
-def _new_file_mode() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
-#: Permissions of a file created by ``open(path, "w")`` under the process's umask.
-_NEW_FILE_MODE = _new_file_mode()
 
 
 def _fsync(path: Path, *, directory: bool = False) -> None:
@@ -55,19 +45,21 @@ def write_atomic(path: Path, write: Callable[[Path], None]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     for stale in path.parent.glob(f".{path.name}.*{TEMPORARY_SUFFIX}"):
         stale.unlink(missing_ok=True)  # left by a write that was killed
-    handle, temporary = tempfile.mkstemp(
-        prefix=f".{path.name}.", suffix=TEMPORARY_SUFFIX, dir=path.parent
-    )
-    os.close(handle)
+    # The temporary name is chosen before the ``try`` and the file is created inside it, so a
+    # signal that unwinds the process (SIGTERM -> SystemExit) at any moment after the file
+    # exists reaches the clean-up below. (``mkstemp`` returns the name only after creating the
+    # file, which left a window in which an unwinding signal leaked it.) 64 random bits make a
+    # clash with another writer's temporary file negligible; O_EXCL refuses one all the same.
+    temporary = path.parent / f".{path.name}.{secrets.token_hex(8)}{TEMPORARY_SUFFIX}"
     try:
-        # mkstemp creates the file readable by its owner only; give it the permissions an
-        # ordinary new file gets (shared sweep folders must be readable by collaborators).
-        os.chmod(temporary, _NEW_FILE_MODE)
-        write(Path(temporary))
-        _fsync(Path(temporary))
+        # 0o666 under the umask: the permissions an ordinary new file gets (shared sweep
+        # folders must be readable by collaborators).
+        os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        write(temporary)
+        _fsync(temporary)
         os.replace(temporary, path)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
     _fsync(path.parent, directory=True)
     return path

@@ -168,3 +168,31 @@ def test_atomic_write_leaves_nothing_on_failure_and_clears_stale_parts(tmp_path)
         write_atomic(target, half_then_fail)
     assert target.read_text() == "a\n1\n"  # the earlier file is untouched
     assert sorted(p.name for p in tmp_path.iterdir()) == ["table.csv"]  # stale part removed too
+
+
+@pytest.mark.parametrize("interrupted_call", ["close", "fsync", "replace"])
+def test_a_signal_right_after_the_temporary_file_exists_leaves_nothing(
+    interrupted_call, tmp_path, monkeypatch
+):
+    """SIGTERM unwinds as ``SystemExit`` wherever Python next checks for signals.
+
+    The CI run that killed a real ``yrdsim`` right after its first table caught a window
+    between creating the temporary file and the clean-up guarding it; here the exit is raised
+    by each system call that follows the creation, so every such window is covered.
+    """
+    import sim.atomic as atomic
+
+    real = getattr(atomic.os, interrupted_call)
+
+    def terminated(*args, **kwargs):
+        if interrupted_call != "fsync" or any(
+            tmp_path.glob(f".table.csv.*{atomic.TEMPORARY_SUFFIX}")
+        ):
+            raise SystemExit(143)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(atomic.os, interrupted_call, terminated)
+    with pytest.raises(SystemExit):
+        atomic.write_text_atomic(tmp_path / "table.csv", "a\n1\n")
+    monkeypatch.undo()
+    assert list(tmp_path.iterdir()) == []
