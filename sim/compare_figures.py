@@ -31,17 +31,22 @@ from matplotlib.patches import Patch, PathPatch
 
 from sim.compare import Reference
 from sim.figures import (
+    BASE_FONT_SIZE,
     DIVERGING_CMAP,
     HEADLINE_INDICATORS,
     NO_DATA_COLOR,
     OKABE_ITO,
+    city_labels,
     compound_path,
     finish_panel_grid,
     geometry_polygons,
+    label_point,
     new_figure,
     plain_formatter,
     province_border_segments,
+    repel_labels,
     save_figure,
+    short_name,
     styled,
     year_locator,
 )
@@ -313,7 +318,10 @@ def plot_city_difference_maps(
 
     The value is ``delta_vs_baseline / reference mean * 100``. All maps share a diverging
     colour scale symmetric around 0 (ColorBrewer RdBu: red = lower than the reference, blue =
-    higher). Cities whose 95 % interval of the difference includes zero are hatched.
+    higher). Cities whose 95 % interval of the difference includes zero are hatched. Each map
+    names up to :data:`LABELLED_CITIES_PER_MAP` cities: those with the largest differences
+    whose interval excludes zero, if the difference is at least :data:`LABELLED_MIN_SHARE` of
+    the colour scale's limit.
 
     Args:
         city_summary: ``city_summary.csv``.
@@ -340,11 +348,15 @@ def plot_city_difference_maps(
     year = int(rows["year"].max())
 
     features = [f for f in boundaries.get("features", []) if f.get("geometry")]
-    paths = {}
+    paths, anchors, names = {}, {}, {}
     for feature in features:
         polys = geometry_polygons(feature["geometry"])
         if polys:
-            paths[str((feature.get("properties") or {}).get("id", ""))] = compound_path(polys)
+            props = feature.get("properties") or {}
+            city_id = str(props.get("id", ""))
+            paths[city_id] = compound_path(polys)
+            anchors[city_id] = label_point(polys)
+            names[city_id] = short_name(str(props.get("name_en") or city_id))
     segments = province_border_segments(features)
     xy = np.concatenate([p.vertices for p in paths.values()])
     (x0, y0), (x1, y1) = xy.min(axis=0), xy.max(axis=0)
@@ -365,6 +377,7 @@ def plot_city_difference_maps(
     fig = new_figure((width, 0.55 + nrows * (panel_h + 0.3)))
     axes = fig.subplots(nrows, ncols, squeeze=False)
     letters = "abcdefghijklmnopqrstuvwxyz"
+    labelled = []
     for k, group in enumerate(groups):
         ax = axes.flat[k]
         frame = rows[rows["_group"] == group].set_index("city_id")
@@ -392,6 +405,19 @@ def plot_city_difference_maps(
         for side in ("top", "right", "left", "bottom"):
             ax.spines[side].set_visible(False)
         ax.set_title(f"({letters[k]}) {group}", pad=3)
+        movers = _largest_clear_differences(frame, set(paths), LABELLED_MIN_SHARE * vmax)
+        labelled.append(
+            (
+                ax,
+                city_labels(
+                    ax,
+                    np.array([anchors[c] for c in movers]).reshape(-1, 2),
+                    [names[c] for c in movers],
+                    BASE_FONT_SIZE - 2,
+                ),
+                np.array([anchors[c] for c in movers]).reshape(-1, 2),
+            )
+        )
     for k in range(len(groups), nrows * ncols):
         axes.flat[k].set_axis_off()
     cbar = fig.colorbar(
@@ -413,9 +439,46 @@ def plot_city_difference_maps(
             linewidth=0.3,
             label="95 % interval includes 0",
         ),
+        Line2D(
+            [],
+            [],
+            linestyle="none",
+            label=f"Named: the largest clear differences (up to {LABELLED_CITIES_PER_MAP})",
+        ),
     ]
     fig.legend(handles=handles, loc="outside lower left", ncols=2, frameon=False)
+    fig.canvas.draw()  # fix the layout before measuring label extents
+    fig.set_layout_engine("none")
+    for ax, texts, points in labelled:
+        repel_labels(ax, texts, points)
     return save_figure(fig, stem)
+
+
+#: How many cities each difference map names at most: those with the largest clear differences.
+LABELLED_CITIES_PER_MAP = 6
+#: A named city's difference is at least this share of the colour scale's limit (a difference
+#: drawn in near-white is not worth a name, however narrow its interval).
+LABELLED_MIN_SHARE = 0.1
+
+
+def _largest_clear_differences(
+    frame: pd.DataFrame,
+    drawn: set[str],
+    min_abs: float,
+    count: int = LABELLED_CITIES_PER_MAP,
+) -> list[str]:
+    """Ids of the cities with the largest absolute % differences whose interval excludes 0.
+
+    Args:
+        frame: One group's rows indexed by ``city_id``, with ``pct`` and ``uncertain``.
+        drawn: The cities on the map.
+        min_abs: The smallest absolute difference (in %) that is named.
+        count: At most this many cities.
+    """
+    size = frame["pct"].abs()
+    clear = frame[~frame["uncertain"] & (size >= min_abs) & frame.index.isin(drawn)]
+    order = clear["pct"].abs().sort_values(ascending=False, kind="stable")
+    return [str(c) for c in order.index[:count]]
 
 
 def write_comparison_figures(

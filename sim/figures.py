@@ -278,7 +278,7 @@ def _year_span(first: int, last: int) -> str:
     return f"{first}\u2013{last}" if first != last else f"{first}"
 
 
-def _short_name(name: str) -> str:
+def short_name(name: str) -> str:
     """Shorten "Suzhou (Jiangsu)" to "Suzhou (JS)" for map labels."""
     for full, short in PROVINCE_ABBREVIATIONS.items():
         name = name.replace(f"({full})", f"({short})")
@@ -330,7 +330,7 @@ def _ring_centroid(ring: np.ndarray) -> tuple[float, float]:
     )
 
 
-def _label_point(rings: list[np.ndarray]) -> tuple[float, float]:
+def label_point(rings: list[np.ndarray]) -> tuple[float, float]:
     """Label anchor: centroid of the largest exterior ring, moved inside if it falls outside.
 
     For concave rings whose centroid lies outside, the anchor is the midpoint of the widest
@@ -485,7 +485,7 @@ def place_labels_beside_markers(ax: Axes, annotations: list[Any]) -> None:
     moved to the candidate offset (nearest first) that overlaps least with the markers and the
     labels already placed, and one moved far from its marker gets a leader line. Call it once
     the axes' limits and layout are final. (Map labels, centred on their polygons, are spread
-    by :func:`_repel_labels` instead.)
+    by :func:`repel_labels` instead.)
 
     Greedy: labels are placed one by one, each at the first candidate (nearest first) with the
     least overlap in display space with the markers and with the labels already placed.
@@ -536,7 +536,30 @@ def place_labels_beside_markers(ax: Axes, annotations: list[Any]) -> None:
         placed.append(annotation.get_window_extent(renderer))
 
 
-def _repel_labels(
+def city_labels(ax: Axes, anchors: np.ndarray, labels: Sequence[str], fontsize: float) -> list:
+    """Draw map labels centred on ``anchors`` with a white halo; returns the text artists.
+
+    After the figure's layout is fixed (``fig.canvas.draw()``), :func:`repel_labels` moves
+    overlapping ones apart.
+    """
+    halo = [path_effects.withStroke(linewidth=2.2 * fontsize / BASE_FONT_SIZE, foreground="white")]
+    return [
+        ax.text(
+            x,
+            y,
+            label,
+            fontsize=fontsize,
+            ha="center",
+            va="center",
+            color="#111111",
+            path_effects=halo,
+            zorder=5,
+        )
+        for (x, y), label in zip(anchors, labels, strict=True)
+    ]
+
+
+def repel_labels(
     ax: Axes,
     texts: list[Any],
     anchors: np.ndarray,
@@ -645,9 +668,9 @@ def plot_population_change_map(cities: pd.DataFrame, boundaries: dict, stem: Pat
         drawn.append(
             _MapCity(
                 city_id=city_id,
-                label=_short_name(str(name)),
+                label=short_name(str(name)),
                 path=compound_path(polys),
-                anchor=_label_point(polys),
+                anchor=label_point(polys),
                 value=float(pct.get(city_id, np.nan)),
             )
         )
@@ -709,20 +732,9 @@ def plot_population_change_map(cities: pd.DataFrame, boundaries: dict, stem: Pat
     for side in ("top", "right"):
         ax.spines[side].set_visible(True)
 
-    halo = [path_effects.withStroke(linewidth=2.2, foreground="white")]
-    texts = [
-        ax.text(
-            *c.anchor,
-            c.label,
-            fontsize=BASE_FONT_SIZE,
-            ha="center",
-            va="center",
-            color="#111111",
-            path_effects=halo,
-            zorder=5,
-        )
-        for c in drawn
-    ]
+    texts = city_labels(
+        ax, np.array([c.anchor for c in drawn]), [c.label for c in drawn], BASE_FONT_SIZE
+    )
 
     mappable = ScalarMappable(norm=norm, cmap=cmap)
     cbar = fig.colorbar(mappable, ax=ax, shrink=0.7, aspect=30, pad=0.02)
@@ -753,7 +765,7 @@ def plot_population_change_map(cities: pd.DataFrame, boundaries: dict, stem: Pat
 
     fig.canvas.draw()  # fix the layout before measuring label extents
     fig.set_layout_engine("none")
-    _repel_labels(ax, texts, np.array([c.anchor for c in drawn]))
+    repel_labels(ax, texts, np.array([c.anchor for c in drawn]))
     return save_figure(fig, stem)
 
 

@@ -190,3 +190,20 @@ def test_a_folder_without_runs_is_refused_with_one_line_and_status_2(kind, tmp_p
     assert done.stderr.startswith("yrdsim-compare: error: ")
     assert len(done.stderr.strip().splitlines()) == 1
     assert not (target / "comparison").exists()
+
+
+def test_difference_maps_name_only_the_largest_clear_differences():
+    from sim.compare_figures import LABELLED_CITIES_PER_MAP, _largest_clear_differences
+
+    ids = [f"c{i}" for i in range(10)]
+    frame = pd.DataFrame(
+        {
+            "pct": [-5.0, 4.0, 3.0, 2.0, 1.5, 1.2, 1.1, 0.05, 9.0, np.nan],
+            "uncertain": [False] * 8 + [True, False],  # c8 is largest but not clear
+        },
+        index=pd.Index(ids, name="city_id"),
+    )
+    named = _largest_clear_differences(frame, set(ids), min_abs=0.5)
+    assert named == ["c0", "c1", "c2", "c3", "c4", "c5"][:LABELLED_CITIES_PER_MAP]
+    assert _largest_clear_differences(frame, set(ids) - {"c0"}, min_abs=3.5) == ["c1"]
+    assert _largest_clear_differences(frame, set(ids), min_abs=10.0) == []
