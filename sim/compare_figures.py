@@ -406,18 +406,9 @@ def plot_city_difference_maps(
             ax.spines[side].set_visible(False)
         ax.set_title(f"({letters[k]}) {group}", pad=3)
         movers = _largest_clear_differences(frame, set(paths), LABELLED_MIN_SHARE * vmax)
-        labelled.append(
-            (
-                ax,
-                city_labels(
-                    ax,
-                    np.array([anchors[c] for c in movers]).reshape(-1, 2),
-                    [names[c] for c in movers],
-                    BASE_FONT_SIZE - 2,
-                ),
-                np.array([anchors[c] for c in movers]).reshape(-1, 2),
-            )
-        )
+        points = np.array([anchors[c] for c in movers]).reshape(-1, 2)
+        texts = city_labels(ax, points, [names[c] for c in movers], BASE_FONT_SIZE - 2)
+        labelled.append((ax, texts, points))
     for k in range(len(groups), nrows * ncols):
         axes.flat[k].set_axis_off()
     cbar = fig.colorbar(
