@@ -188,7 +188,7 @@ def bench_decision(persons_per_agent: int, repeat: int) -> dict:
     from agents.talent import choose_locations
     from benchmarks import numpy_floor
     from benchmarks.mesa_reference import ReferenceModel
-    from sim.model import YRDModel
+    from sim.core.model import YRDModel
 
     config = sim.load_config([f"persons_per_agent={persons_per_agent}"])
     model = YRDModel(config)

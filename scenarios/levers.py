@@ -1,9 +1,9 @@
 """The policy levers of the Action Plan, as validated configuration.
 
 Levers are the choices a policy maker controls (kept apart from the behavioural uncertainties in
-:mod:`sim.parameters` and the outcomes in :mod:`sim.indicators`). Each lever is one Hydra config
-group under ``configs/scenario/`` and one pydantic model here; a named scenario picks one option
-of each group and may change single values.
+:mod:`sim.config.parameters` and the outcomes in :mod:`sim.core.indicators`). Each lever is one
+Hydra config group under ``configs/scenario/`` and one pydantic model here; a named scenario picks
+one option of each group and may change single values.
 
 References:
     Zhejiang Province Action Plan for Promoting YRD Integrated Development (2019), tasks 1, 3, 4,
@@ -82,7 +82,7 @@ class TransportProject(StrictModel):
             from the start, like an existing link of the data with an earlier ``year_open``;
             one opening after the end year never opens within the run. Both are allowed (a
             delayed scenario may push projects beyond the horizon) and reported as warnings
-            by :func:`sim.config.config_warnings`.
+            by :func:`sim.config.schema.config_warnings`.
     """
 
     link_id: str = Field(min_length=1)

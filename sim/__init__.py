@@ -7,18 +7,18 @@ Python API for embedding the model::
     result = sim.simulate(config)
     result.metrics  # pandas DataFrame, one row per year
 
-The simulation core (:mod:`sim.model`, :mod:`sim.run`) does not import Hydra; only
-:func:`load_config` (through :mod:`sim.compose`) and the CLI do.
+The simulation core (:mod:`sim.core.model`, :mod:`sim.core.run`) does not import Hydra; only
+:func:`load_config` (through :mod:`sim.hydra.compose`) and the CLI do.
 """
 
 from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from sim.config import ConfigError, SimConfig, validate_config
-from sim.data import DataError, load_region_data
-from sim.model import YRDModel
-from sim.run import SimulationResult, simulate
+from sim.config.schema import ConfigError, SimConfig, validate_config
+from sim.core.data import DataError, load_region_data
+from sim.core.model import YRDModel
+from sim.core.run import SimulationResult, simulate
 
 try:
     __version__ = version("yrdsim")
@@ -35,7 +35,7 @@ def load_config(overrides: list[str] | None = None) -> SimConfig:
     Returns:
         The validated :class:`SimConfig` that ``yrdsim`` would run with these overrides.
     """
-    from sim.compose import load_config as compose_and_validate  # Hydra only when asked
+    from sim.hydra.compose import load_config as compose_and_validate  # Hydra only when asked
 
     return compose_and_validate(overrides)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import sim
-from sim.data import RegionData, load_region_data
+from sim.core.data import RegionData, load_region_data
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,6 @@
 """Bad input gets one clear message: a table of mistakes and the words their message must hold.
 
-Each case is a ``yrdsim`` command line checked by :func:`sim.cli_checks.check_command_line`
+Each case is a ``yrdsim`` command line checked by :func:`sim.hydra.checks.check_command_line`
 (what the CLI runs before Hydra starts), optionally with a user config folder (YAML written by
 hand, passed with ``--config-dir``) or a copy of the bundled data with one defect (passed with
 ``data_dir=``). The tests named ``test_cli_wired_*`` run the real command in a subprocess.
@@ -20,9 +20,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.cli_checks import check_command_line, check_overrides
-from sim.config import ConfigError
-from sim.data import BUNDLED_DATA_DIR, DataError
+from sim.config.schema import ConfigError
+from sim.core.data import BUNDLED_DATA_DIR, DataError
+from sim.hydra.checks import check_command_line, check_overrides
 
 CITY_LIST_SAMPLE = "ningbo"  # any city id: the message lists the valid ones
 
@@ -287,8 +287,8 @@ def test_an_experiment_file_sweep_is_checked(tmp_path):
 
 
 def test_project_years_outside_the_horizon_are_allowed_with_a_warning(caplog, region):
-    from sim.config import check_against_data
-    from sim.run import simulate
+    from sim.config.schema import check_against_data
+    from sim.core.run import simulate
 
     config = check_overrides(
         [
@@ -313,12 +313,12 @@ def test_project_years_outside_the_horizon_are_allowed_with_a_warning(caplog, re
     assert (first < base[base["year"] == 2020]["minutes"].to_numpy()).any()
 
 
-# --- the real command (these pass once sim.cli.main calls check_command_line first) ---------
+# --- the real command (sim.cli.run.main calls check_command_line first) ---
 
 
 def _yrdsim(*argv: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "sim.cli", *argv],
+        [sys.executable, "-m", "sim.cli.run", *argv],
         capture_output=True,
         text=True,
         timeout=120,

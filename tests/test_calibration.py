@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 import sim
-from sim.calibration import (
+from sim.analysis.calibration import (
     BEGIN_MARK,
     DEFAULTS_PATH,
     PARAMETERS,

@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from sim import compare
-from sim.cli_compare import run_comparison
-from sim.output import write_run
+from sim.analysis import compare
+from sim.cli.compare import run_comparison
+from sim.runs.output import write_run
 
 BASE = ["end_year=2021", "persons_per_agent=20000", "output.figures=false"]
 RATE = "scenario.vouchers.subsidy_rate"
@@ -173,7 +173,7 @@ def test_the_comparison_folder_holds_tables_text_and_figures_without_a_reference
 
 def _compare_cli(*argv: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "sim.cli_compare", *argv],
+        [sys.executable, "-m", "sim.cli.compare", *argv],
         capture_output=True,
         text=True,
         timeout=120,
@@ -193,7 +193,7 @@ def test_a_folder_without_runs_is_refused_with_one_line_and_status_2(kind, tmp_p
 
 
 def test_difference_maps_name_only_the_largest_clear_differences():
-    from sim.compare_figures import LABELLED_CITIES_PER_MAP, _largest_clear_differences
+    from sim.figures.comparison import LABELLED_CITIES_PER_MAP, _largest_clear_differences
 
     ids = [f"c{i}" for i in range(10)]
     frame = pd.DataFrame(

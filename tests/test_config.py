@@ -8,7 +8,7 @@ import pytest
 
 import sim
 from scenarios import HINDCAST_SCENARIO_NAMES, SCENARIO_NAMES
-from sim.config import ConfigError, check_against_data
+from sim.config.schema import ConfigError, check_against_data
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.data import BUNDLED_DATA_DIR, SIZE_CLASSES, DataError, load_region_data
+from sim.core.data import BUNDLED_DATA_DIR, SIZE_CLASSES, DataError, load_region_data
 
 
 def test_bundled_data_has_41_cities_and_valid_links(region):

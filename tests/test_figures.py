@@ -1,4 +1,4 @@
-"""Tests for sim.figures: files are written, edge cases do not crash, no figure leaks."""
+"""Tests for sim.figures.run: files are written, edge cases do not crash, no figure leaks."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import PathPatch
 
-from sim import figures
+from sim.figures import run as figures
 
 DATA_DIR = Path(__file__).parents[1] / "sim" / "data"
 YEARS = np.arange(2020, 2036)

@@ -15,8 +15,8 @@ from agents.talent import (
     group_counts,
     location_utilities,
 )
-from sim import indicators
-from sim.model import within_group_quantile
+from sim.core import indicators
+from sim.core.model import within_group_quantile
 
 
 def test_location_utilities_apply_home_bias_penalty_moving_cost_and_flexible_rule():

@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.output import PROVENANCE_FILE, is_complete
+from sim.runs.output import PROVENANCE_FILE, is_complete
 
 START, END = 2020, 2023
 YEARS = END - START + 1
@@ -33,7 +33,7 @@ TIMEOUT = 120
 
 def _start(out: Path) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "sim.cli", *ARGS, f"hydra.run.dir={out}"],
+        [sys.executable, "-m", "sim.cli.run", *ARGS, f"hydra.run.dir={out}"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         env={**os.environ, "MPLBACKEND": "Agg"},
@@ -144,7 +144,7 @@ def test_a_rerun_into_a_killed_runs_folder_completes(tmp_path):
 
 
 def test_atomic_writes_get_the_permissions_of_an_ordinary_new_file(tmp_path):
-    from sim.atomic import write_text_atomic
+    from sim.runs.atomic import write_text_atomic
 
     ordinary = tmp_path / "ordinary.txt"
     ordinary.write_text("x")
@@ -153,7 +153,7 @@ def test_atomic_writes_get_the_permissions_of_an_ordinary_new_file(tmp_path):
 
 
 def test_atomic_write_leaves_nothing_on_failure_and_clears_stale_parts(tmp_path):
-    from sim.atomic import write_atomic, write_text_atomic
+    from sim.runs.atomic import write_atomic, write_text_atomic
 
     target = tmp_path / "table.csv"
     write_text_atomic(target, "a\n1\n")
@@ -180,7 +180,7 @@ def test_a_signal_right_after_the_temporary_file_exists_leaves_nothing(
     between creating the temporary file and the clean-up guarding it; here the exit is raised
     by each system call that follows the creation, so every such window is covered.
     """
-    import sim.atomic as atomic
+    import sim.runs.atomic as atomic
 
     real = getattr(atomic.os, interrupted_call)
 

@@ -12,7 +12,7 @@ import sim
 from agents.talent import choose_locations
 from benchmarks import numpy_floor
 from benchmarks.mesa_reference import ReferenceModel
-from sim.model import YRDModel
+from sim.core.model import YRDModel
 
 PPA = 5000
 

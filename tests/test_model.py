@@ -11,7 +11,7 @@ import pytest
 
 import sim
 from agents import CityAgent, FirmAgent, TalentAgent
-from sim.model import YRDModel
+from sim.core.model import YRDModel
 from tests.conftest import SHORT
 
 
@@ -83,7 +83,10 @@ def test_same_seed_gives_identical_tables_and_another_seed_does_not(region):
 
 
 def test_the_core_does_not_import_hydra():
-    code = "import sys, sim.model, sim.run; print(any(m.startswith('hydra') for m in sys.modules))"
+    code = (
+        "import sys, sim.core.model, sim.core.run; "
+        "print(any(m.startswith('hydra') for m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import sim
-from sim.network import TransportNetwork
+from sim.core.network import TransportNetwork
 
 
 @pytest.fixture(scope="module")

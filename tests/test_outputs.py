@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.output import is_complete, write_run
+from sim.runs.output import is_complete, write_run
 from tests.conftest import SHORT
 
 TABLES = ("metrics", "cities", "flows", "travel_times", "vouchers")
@@ -84,7 +84,7 @@ def cli_run(tmp_path_factory) -> Path:
         [
             sys.executable,
             "-m",
-            "sim.cli",
+            "sim.cli.run",
             "scenario=integrated",
             "seed=3",
             "end_year=2023",
@@ -131,7 +131,7 @@ def test_cli_refuses_a_bad_config_with_a_short_message(tmp_path):
         [
             sys.executable,
             "-m",
-            "sim.cli",
+            "sim.cli.run",
             "scenario.vouchers.subsidy_rate=2",
             f"hydra.run.dir={tmp_path / 'bad'}",
         ],

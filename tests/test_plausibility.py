@@ -15,8 +15,8 @@ import pytest
 
 import sim
 from agents.talent import group_counts
-from sim.model import YRDModel
-from sim.validation import hindcast_config
+from sim.analysis.validation import hindcast_config
+from sim.core.model import YRDModel
 
 SCALE = ("persons_per_agent=2000",)
 

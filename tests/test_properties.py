@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 import sim
 from scenarios import SCENARIO_NAMES
 from scenarios.levers import TransportLever, TransportProject
-from sim.network import TransportNetwork
+from sim.core.network import TransportNetwork
 
 settings.register_profile(
     "yrdsim-ci",

@@ -16,23 +16,24 @@ import yaml
 from hydra import compose, initialize_config_dir
 from scipy import stats
 
-from sim.cli_compare import main as compare_main
-from sim.cli_compare import run_comparison
-from sim.compose import CONFIG_DIR
-from sim.output import is_complete
-from sim.sweep import already_done, expand_sweep, progress_line, run_folder_name
+from sim.cli.compare import main as compare_main
+from sim.cli.compare import run_comparison
+from sim.config.schema import CONFIG_DIR
+from sim.hydra.sweep import already_done, expand_sweep, progress_line, run_folder_name
+from sim.runs.output import is_complete
 
 SHORT = ["end_year=2022", "persons_per_agent=5000", "output.figures=false"]
 SWEEP = ["scenario=baseline,integrated", "seed=0,1"]
 TABLES = ("metrics", "cities", "flows", "travel_times", "vouchers")
 ENV = {**os.environ, "MPLBACKEND": "Agg", "HYDRA_FULL_ERROR": "1"}
 
-#: Run sim.cli with sim.cli.run failing for seed 0 (a run that raises inside the simulation).
+#: Run yrdsim with sim.hydra.app.run failing for seed 0 (a run that raises inside the simulation).
 FLAKY = """
 import sys
-import sim.cli as cli
+import sim.cli.run as cli
+import sim.hydra.app as app
 
-real = cli.run
+real = app.run
 
 
 def flaky(config, data, out_dir, overrides=None):
@@ -41,7 +42,7 @@ def flaky(config, data, out_dir, overrides=None):
     return real(config, data, out_dir, overrides)
 
 
-cli.run = flaky
+app.run = flaky
 sys.argv = ["yrdsim", *sys.argv[1:]]
 cli.main()
 """
@@ -49,7 +50,7 @@ cli.main()
 
 def yrdsim(*argv: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "sim.cli", *argv],
+        [sys.executable, "-m", "sim.cli.run", *argv],
         capture_output=True,
         text=True,
         env=ENV,
@@ -59,7 +60,7 @@ def yrdsim(*argv: str) -> subprocess.CompletedProcess:
 
 def yrdsim_compare(*argv: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "sim.cli_compare", *argv],
+        [sys.executable, "-m", "sim.cli.compare", *argv],
         capture_output=True,
         text=True,
         env=ENV,
@@ -323,7 +324,7 @@ def test_progress_line_counts_done_runs_and_estimates_from_runs_that_ran():
 
 
 def test_a_run_that_raises_leaves_failed_json_and_only_a_sweep_goes_on(tmp_path, monkeypatch):
-    import sim.cli as cli
+    import sim.hydra.app as cli
 
     with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
         cfg = compose("config", SHORT)
@@ -341,7 +342,7 @@ def test_a_run_that_raises_leaves_failed_json_and_only_a_sweep_goes_on(tmp_path,
 
 def test_output_options_change_neither_the_hash_nor_the_folder_name():
     import sim
-    from sim.sweep import run_folder_name
+    from sim.hydra.sweep import run_folder_name
 
     with_figures = sim.load_config(["end_year=2022", "output.figures=true"])
     without = sim.load_config(["end_year=2022", "output.figures=false"])

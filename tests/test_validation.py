@@ -10,10 +10,7 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.data import RegionData
-from sim.model import YRDModel
-from sim.network import TransportNetwork
-from sim.validation import (
+from sim.analysis.validation import (
     fit,
     hindcast_config,
     mae_pct,
@@ -22,6 +19,9 @@ from sim.validation import (
     validate,
     write_validation,
 )
+from sim.core.data import RegionData
+from sim.core.model import YRDModel
+from sim.core.network import TransportNetwork
 
 FAST = ("persons_per_agent=4000",)
 

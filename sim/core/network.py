@@ -15,8 +15,8 @@ import numpy as np
 from scipy.sparse.csgraph import shortest_path
 
 from scenarios.levers import TransportLever, TransportProject
-from sim.data import RegionData, great_circle_km
-from sim.parameters import TransportParams
+from sim.config.parameters import TransportParams
+from sim.core.data import RegionData, great_circle_km
 
 
 @dataclass(frozen=True)

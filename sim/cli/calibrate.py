@@ -10,7 +10,7 @@ import warnings
 from datetime import datetime
 from pathlib import Path
 
-from sim.calibration import (
+from sim.analysis.calibration import (
     DEFAULTS_PATH,
     RECORD_PATH,
     Calibrator,
@@ -22,9 +22,9 @@ from sim.calibration import (
     write_defaults,
     write_evaluations,
 )
-from sim.compose import CONFIG_DIR
-from sim.output import git_commit
-from sim.validation import DEFAULT_SEEDS, validate
+from sim.analysis.validation import DEFAULT_SEEDS, validate
+from sim.config.schema import CONFIG_DIR
+from sim.runs.output import git_commit
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,7 +8,7 @@
   one map per scenario (group), on one colour scale.
 
 Style, indicator definitions (titles, units, scale) and the map geometry come from
-:mod:`sim.figures`, so a sweep's figures look like a run's. Scenario colours are fixed
+:mod:`sim.figures.run`, so a sweep's figures look like a run's. Scenario colours are fixed
 (:data:`SCENARIO_COLORS`), so a scenario has the same colour in every figure.
 """
 
@@ -29,8 +29,8 @@ from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, PathPatch
 
-from sim.compare import Reference
-from sim.figures import (
+from sim.analysis.compare import Reference
+from sim.figures.run import (
     BASE_FONT_SIZE,
     DIVERGING_CMAP,
     HEADLINE_INDICATORS,
@@ -211,7 +211,7 @@ def plot_end_year_differences(
     """Per headline indicator: final-year difference of each group from the reference.
 
     Points are the mean differences, bars their 95 % intervals (paired by seed; see
-    :func:`sim.compare.differences`); a group whose interval excludes zero is drawn filled.
+    :func:`sim.analysis.compare.differences`); a group whose interval excludes zero is drawn filled.
 
     Args:
         diffs: ``differences.csv`` (group columns, metric, delta, delta_ci_low, ...).

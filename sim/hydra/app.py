@@ -1,20 +1,21 @@
-"""The ``yrdsim`` command: run one scenario (or, with ``-m``, a sweep) from the Hydra config.
+"""The Hydra application behind ``yrdsim``: one run (or one job of a sweep) from the Hydra config.
 
-Thin by design: compose (Hydra), validate (pydantic), simulate, write. Errors in the
+Validate (pydantic, unless the command-line check already did), simulate, write. Errors in the
 configuration or the data are reported as one short message and exit status 2; set
 ``YRDSIM_DEBUG=1`` to see the full traceback instead.
 
 In a sweep (``yrdsim -m ...``) every run is isolated: a run whose folder already holds a complete
 run of the same configuration is skipped, and a run that fails (bad configuration, data or an
 error in the simulation) writes ``failed.json`` into its folder and the sweep goes on; the
-command exits with status 1 after all runs if any failed (see :mod:`sim.sweep`).
+command exits with status 1 after all runs if any failed (see :mod:`sim.hydra.sweep`).
+
+The console command itself is :mod:`sim.cli.run`.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import signal
 import sys
 from pathlib import Path
 
@@ -23,17 +24,30 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from sim import sweep
-from sim.compose import to_plain
-from sim.config import ConfigError, SimConfig, validate_config
-from sim.data import DataError, RegionData, load_region_data
-from sim.output import git_commit, write_run
-from sim.run import simulate
+from sim.config.schema import ConfigError, SimConfig, validate_config
+from sim.core.data import DataError, RegionData, load_region_data
+from sim.core.run import simulate
+from sim.hydra import sweep
+from sim.hydra.checks import Checked, plain_key
+from sim.hydra.compose import to_plain
+from sim.runs.output import git_commit, write_run
 
 log = logging.getLogger("yrdsim")
 
 
-def _fail(message: str) -> None:
+#: Configurations validated (by their plain form) and data loaded by the command-line check, so
+#: that the run does not validate or load them a second time.
+_checked = Checked()
+
+
+def remember_checked(checked: Checked) -> None:
+    """Hand the configurations and data of the command-line check to the runs of this process."""
+    global _checked
+    _checked = checked
+
+
+def fail(message: str) -> None:
+    """Report a configuration or data error in one line and exit with status 2."""
     if os.environ.get("YRDSIM_DEBUG"):
         raise
     print(f"yrdsim: error: {message}", file=sys.stderr)
@@ -47,8 +61,10 @@ def prepare(cfg: DictConfig) -> tuple[SimConfig, RegionData]:
         ConfigError: The configuration is not valid.
         DataError: The data cannot be loaded.
     """
-    config = validate_config(to_plain(cfg))
-    return config, load_region_data(config.data_dir)
+    plain = to_plain(cfg)
+    config = _checked.configs.get(plain_key(plain)) or validate_config(plain)
+    data = _checked.data.get(config.data_dir)
+    return config, data if data is not None else load_region_data(config.data_dir)
 
 
 def run(
@@ -106,7 +122,7 @@ def task(cfg: DictConfig, out_dir: Path, overrides: list[str], sweeping: bool) -
         config, data = prepare(cfg)
     except (ConfigError, DataError) as exc:
         if not sweeping:
-            _fail(f"invalid configuration or data:\n{exc}")
+            fail(f"invalid configuration or data:\n{exc}")
         sweep.write_failure(out_dir, exc, overrides)
         log.error("run %s failed: invalid configuration or data:\n%s", out_dir, exc)
         return sweep.FAILED
@@ -127,7 +143,7 @@ def task(cfg: DictConfig, out_dir: Path, overrides: list[str], sweeping: bool) -
         run(config, data, out_dir, overrides)
     except (ConfigError, DataError) as exc:  # checks against the data, made by the model
         if not sweeping:
-            _fail(f"invalid configuration or data:\n{exc}")
+            fail(f"invalid configuration or data:\n{exc}")
         sweep.write_failure(out_dir, exc, overrides)
         log.error("run %s failed: invalid configuration or data:\n%s", out_dir, exc)
         return sweep.FAILED
@@ -140,7 +156,7 @@ def task(cfg: DictConfig, out_dir: Path, overrides: list[str], sweeping: bool) -
     return sweep.RAN
 
 
-@hydra.main(version_base="1.3", config_path="../configs", config_name="config")
+@hydra.main(version_base="1.3", config_path="../../configs", config_name="config")
 def hydra_main(cfg: DictConfig) -> str:
     """The Hydra task: one run (or one job of a sweep)."""
     hydra_cfg = HydraConfig.get()
@@ -152,30 +168,7 @@ def hydra_main(cfg: DictConfig) -> str:
     )
 
 
-def _terminate(signum: int, frame: object) -> None:
+def terminate(signum: int, frame: object) -> None:
     """Turn SIGTERM into ``SystemExit(143)`` so ``finally`` blocks and clean-up run."""
     log.warning("terminated (signal %d); the run folder is left incomplete", signum)
     sys.exit(128 + signum)
-
-
-def main() -> None:
-    """Entry point of the ``yrdsim`` console script.
-
-    The command line is checked first (:func:`sim.cli_checks.check_command_line`: every
-    configuration it would run, each value of a sweep included, against its data), so a mistake
-    is refused with one message and exit status 2 before Hydra creates any folder.
-    """
-    from sim.cli_checks import check_command_line
-
-    # A terminated run unwinds like an interrupted one (exit status 143), so half-written
-    # temporary files are removed rather than left behind as they would be by a bare SIGTERM.
-    signal.signal(signal.SIGTERM, _terminate)
-    try:
-        check_command_line(sys.argv[1:])
-    except (ConfigError, DataError) as exc:
-        _fail(f"invalid configuration or data:\n{exc}")
-    hydra_main()
-
-
-if __name__ == "__main__":
-    main()

@@ -27,8 +27,8 @@ import numpy as np
 import pandas as pd
 
 import sim
-from sim.atomic import write_text_atomic
-from sim.data import RegionData, load_region_data
+from sim.core.data import RegionData, load_region_data
+from sim.runs.atomic import write_text_atomic
 
 #: The configuration of the hindcast (``configs/experiment/hindcast_2010.yaml``).
 HINDCAST_OVERRIDES: tuple[str, ...] = ("experiment=hindcast_2010", "output.figures=false")
@@ -204,8 +204,8 @@ def plot_validation(table: pd.DataFrame, report: dict[str, Any], out_dir: Path) 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from sim.figures import PROVINCE_COLORS as colours
-    from sim.figures import place_labels_beside_markers, save_figure
+    from sim.figures.run import PROVINCE_COLORS as colours
+    from sim.figures.run import place_labels_beside_markers, save_figure
 
     written: list[Path] = []
     labels: list[list[Any]] = []

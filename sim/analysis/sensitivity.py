@@ -37,8 +37,8 @@ import numpy as np
 import pandas as pd
 
 import sim
-from sim.config import validate_config
-from sim.data import RegionData
+from sim.config.schema import validate_config
+from sim.core.data import RegionData
 
 SIZE_CLASSES = ("megacity", "super_large", "large_1", "large_2", "medium", "small")
 

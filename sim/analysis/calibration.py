@@ -41,11 +41,11 @@ from scipy.optimize import minimize
 from scipy.stats import qmc
 
 import sim
-from sim.atomic import write_text_atomic
-from sim.compose import CONFIG_DIR
-from sim.data import RegionData, load_region_data
-from sim.parameters import BehaviourParams
-from sim.validation import run_hindcast
+from sim.analysis.validation import run_hindcast
+from sim.config.parameters import BehaviourParams
+from sim.config.schema import CONFIG_DIR
+from sim.core.data import RegionData, load_region_data
+from sim.runs.atomic import write_text_atomic
 
 DEFAULTS_PATH = CONFIG_DIR / "params" / "default.yaml"
 RECORD_PATH = CONFIG_DIR / "params" / "calibration_record.json"
@@ -322,7 +322,7 @@ def write_evaluations(evaluations: Sequence[Evaluation], path: Path) -> Path:
                     + [repr(e.values[p]) for p in paths]
                 )
 
-    from sim.atomic import write_atomic
+    from sim.runs.atomic import write_atomic
 
     return write_atomic(path, write)
 

@@ -15,10 +15,10 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from sim.atomic import write_atomic, write_text_atomic
-from sim.data import RegionData
-from sim.recording import TABLE_UNITS
-from sim.run import SimulationResult
+from sim.core.data import RegionData
+from sim.core.recording import TABLE_UNITS
+from sim.core.run import SimulationResult
+from sim.runs.atomic import write_atomic, write_text_atomic
 
 PROVENANCE_FILE = "provenance.json"
 KEY_PACKAGES = ("mesa", "numpy", "scipy", "pandas", "matplotlib", "pydantic", "hydra-core")
@@ -114,8 +114,8 @@ def write_run(
     config_json = json.dumps(result.config.model_dump(mode="json", by_alias=True), indent=2)
     written.append(write_text_atomic(out / "config.json", config_json + "\n"))
     if figures:
-        from sim.data import load_region_data
-        from sim.figures import write_run_figures
+        from sim.core.data import load_region_data
+        from sim.figures.run import write_run_figures
 
         boundaries = (data or load_region_data(result.config.data_dir)).boundaries
         written += write_run_figures(result.metrics, result.cities, boundaries, out / "figures")

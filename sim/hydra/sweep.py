@@ -36,9 +36,9 @@ from hydra.experimental.callback import Callback
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
-from sim.atomic import write_text_atomic
-from sim.config import changes_results
-from sim.output import PROVENANCE_FILE, is_complete
+from sim.config.schema import changes_results
+from sim.runs.atomic import write_text_atomic
+from sim.runs.output import PROVENANCE_FILE, is_complete
 
 log = logging.getLogger("yrdsim.sweep")
 
@@ -164,13 +164,14 @@ def expand_sweep(params: dict[str, str] | None, arguments: list[str]) -> list[li
         One list of overrides per job, in Hydra's order; ``None`` if they cannot be expanded
         here (e.g. a glob over a config group).
     """
-    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
     from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    from sim.hydra.private import split_sweep
 
     lines = [f"{key}={value}" for key, value in (params or {}).items()] + list(arguments)
     try:
         overrides = OverridesParser.create().parse_overrides(lines)
-        batches = BasicSweeper.split_arguments(overrides, None)
+        batches = split_sweep(overrides)
     except Exception:  # an unusual sweep only loses the progress total
         return None
     return [list(job) for batch in batches for job in batch]

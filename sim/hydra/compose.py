@@ -1,12 +1,11 @@
 """Compose the Hydra configuration in-process (the boundary between Hydra and the core).
 
 This is the only module besides the CLI that imports Hydra; the simulation core takes the
-validated :class:`sim.config.SimConfig` it returns.
+validated :class:`sim.config.schema.SimConfig` it returns.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -15,9 +14,8 @@ from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from sim.config import SimConfig, validate_config
-
-CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
+from sim.config.schema import CONFIG_DIR, SimConfig, validate_config
+from sim.hydra.checks import to_plain_checked, translate_hydra_error
 
 
 def to_plain(config: DictConfig) -> dict[str, Any]:
@@ -41,9 +39,6 @@ def load_config(overrides: list[str] | None = None) -> SimConfig:
     Raises:
         ConfigError: The overrides do not compose or the result does not validate.
     """
-    # Imported here: sim.cli_checks builds on this module (CONFIG_DIR).
-    from sim.cli_checks import to_plain_checked, translate_hydra_error
-
     try:
         with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
             composed = compose(config_name="config", overrides=list(overrides or []))

@@ -8,8 +8,7 @@ import time
 import warnings
 from pathlib import Path
 
-from sim.data import load_region_data
-from sim.sensitivity import (
+from sim.analysis.sensitivity import (
     BASE_OVERRIDES,
     FACTORS,
     OUTCOMES,
@@ -18,6 +17,7 @@ from sim.sensitivity import (
     sobol,
     top_factors,
 )
+from sim.core.data import load_region_data
 
 
 def main(argv: list[str] | None = None) -> int:

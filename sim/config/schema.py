@@ -1,7 +1,8 @@
 """The validated configuration of one run, and its checks against the data.
 
-Hydra composes the YAML under ``configs/``; the boundary (:mod:`sim.compose` or the CLI) turns it
-into plain data and validates it here. The simulation core only ever sees a :class:`SimConfig`.
+Hydra composes the YAML under ``configs/``; the boundary (:mod:`sim.hydra.compose` or the CLI)
+turns it into plain data and validates it here. The simulation core only ever sees a
+:class:`SimConfig`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import logging
 import math
 import types
 import typing
+from pathlib import Path
 from typing import Annotated, Any
 
 import annotated_types
@@ -20,10 +22,12 @@ from pydantic import BaseModel, Field, ValidationError, ValidationInfo, field_va
 from pydantic.fields import FieldInfo
 
 from scenarios.levers import LATEST_YEAR, ResidencyLever, ScenarioConfig, StrictModel, Whole
-from sim.data import CENSUS_YEARS, RegionData
-from sim.network import mode_kind
-from sim.parameters import BehaviourParams
+from sim.config.parameters import BehaviourParams
+from sim.core.data import CENSUS_YEARS, RegionData
+from sim.core.network import mode_kind
 
+#: yrdsim's Hydra configuration folder (``configs/``, beside the ``sim`` package).
+CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs"
 FIRST_YEAR = CENSUS_YEARS[0]
 LAST_YEAR = LATEST_YEAR
 

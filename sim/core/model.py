@@ -52,12 +52,12 @@ from agents.talent import (
     location_utilities,
 )
 from scenarios.levers import ResidencyLever
-from sim import indicators
-from sim.config import SimConfig, check_against_data
-from sim.data import CENSUS_YEARS, PROVINCIAL_CAPITALS, RegionData, load_region_data
-from sim.initial_state import draw_firms, initial_firms, initial_talent
-from sim.network import TransportNetwork
-from sim.recording import Recorder
+from sim.config.schema import SimConfig, check_against_data
+from sim.core import indicators
+from sim.core.data import CENSUS_YEARS, PROVINCIAL_CAPITALS, RegionData, load_region_data
+from sim.core.initial_state import draw_firms, initial_firms, initial_talent
+from sim.core.network import TransportNetwork
+from sim.core.recording import Recorder
 
 
 def within_group_quantile(values: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray:

@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 import pandas as pd
 
 from agents.base import gc_paused, release_agents
-from sim.config import SimConfig
-from sim.data import RegionData, load_region_data
-from sim.model import YRDModel
+from sim.config.schema import SimConfig
+from sim.core.data import RegionData, load_region_data
+from sim.core.model import YRDModel
 
 #: Called after each simulated year with ``(year, start_year, end_year)``.
 ProgressCallback = Callable[[int, int, int], None]

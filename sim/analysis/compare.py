@@ -1,9 +1,9 @@
 """Collect the runs of a sweep and summarise them across seeds (pandas and numpy, no Hydra).
 
 A sweep folder (a Hydra multirun folder of ``yrdsim -m``) holds one folder per run. A run is
-*complete* when its ``provenance.json`` says so (:func:`sim.output.is_complete`), *failed* when it
-left a ``failed.json``, and *incomplete* otherwise (killed, or still running); runs listed in the
-sweep's ``sweep.json`` without a folder are *missing*. Only complete runs are summarised.
+*complete* when its ``provenance.json`` says so (:func:`sim.runs.output.is_complete`), *failed*
+when it left a ``failed.json``, and *incomplete* otherwise (killed, or still running); runs listed
+in the sweep's ``sweep.json`` without a folder are *missing*. Only complete runs are summarised.
 
 Runs are grouped by their *group key*: the scenario's name plus every override that varies
 across the sweep's runs, except ``seed`` (the replicates) and ``experiment``. Within a group,
@@ -30,8 +30,8 @@ import yaml
 from scipy import stats
 
 from scenarios import SCENARIO_NAMES
-from sim.config import changes_results
-from sim.output import PROVENANCE_FILE, is_complete
+from sim.config.schema import changes_results
+from sim.runs.output import PROVENANCE_FILE, is_complete
 
 FAILED_FILE = "failed.json"
 SWEEP_FILE = "sweep.json"

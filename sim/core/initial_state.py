@@ -3,7 +3,7 @@
 Populations are the census values rounded to whole agents. The census tables bundled with
 yrdsim have neither hukou (registered) populations nor education shares, so residents without
 local hukou and high-skill shares follow the rules of
-:class:`sim.parameters.InitialConditionParams` (see ``docs/ODD.md``, Initialisation).
+:class:`sim.config.parameters.InitialConditionParams` (see ``docs/ODD.md``, Initialisation).
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import numpy as np
 
 from agents.firm import FirmArrays
 from agents.talent import TalentArrays
-from sim.data import RegionData
-from sim.parameters import FirmParams, InitialConditionParams
+from sim.config.parameters import FirmParams, InitialConditionParams
+from sim.core.data import RegionData
 
 
 def agents_per_city(population: np.ndarray, persons_per_agent: int) -> np.ndarray:

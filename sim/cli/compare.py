@@ -2,7 +2,7 @@
 
 ``yrdsim-compare SWEEP_DIR`` reads every complete run of a sweep (``yrdsim -m ...``) and
 writes ``SWEEP_DIR/comparison/``: ``summary.csv``, ``city_summary.csv``, ``differences.csv``,
-``runs.csv``, ``summary.tex``, ``report.md`` and ``figures/`` (see :mod:`sim.compare`).
+``runs.csv``, ``summary.tex``, ``report.md`` and ``figures/`` (see :mod:`sim.analysis.compare`).
 A folder that is not a sweep, or holds no complete run, is refused with one line and exit
 status 2; failed, incomplete and missing runs are listed (and left out), exit status 0.
 """
@@ -17,12 +17,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sim.atomic import write_atomic, write_text_atomic
+from sim.runs.atomic import write_atomic, write_text_atomic
 
 if TYPE_CHECKING:  # the heavy imports wait until the folder has been checked
     import pandas as pd
 
-    from sim import compare
+    from sim.analysis import compare
 
 PROG = "yrdsim-compare"
 
@@ -76,7 +76,7 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> Path:
 
 def _boundaries(data: compare.SweepData) -> dict:
     """The city boundaries of the data the runs used (the bundled data by default)."""
-    from sim.data import load_region_data
+    from sim.core.data import load_region_data
 
     first = data.used[0].path
     assert first is not None
@@ -110,7 +110,7 @@ def run_comparison(
     Raises:
         compare.SweepError: The folder is not a sweep folder or holds no complete run.
     """
-    from sim import compare
+    from sim.analysis import compare
 
     out = out or sweep_dir / "comparison"
     reference = compare.Reference.parse(baseline)
@@ -128,13 +128,13 @@ def run_comparison(
     ]
     figure_files: list[Path] = []
     if figures:
-        from sim.compare_figures import write_comparison_figures
+        from sim.figures.comparison import write_comparison_figures
 
         figure_files = write_comparison_figures(
             summary, diffs, cities, _boundaries(data), data.keys, reference, out / "figures"
         )
         written += figure_files
-    from sim.compare_report import latex_table, markdown_report
+    from sim.analysis.report import latex_table, markdown_report
 
     written.append(
         write_text_atomic(
@@ -165,14 +165,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not sweep_dir.is_dir():
         return _error(f"{sweep_dir} is not a folder")
     if args.progress:
-        from sim.sweep import sweep_progress
+        from sim.hydra.sweep import sweep_progress
 
         line = sweep_progress(sweep_dir)
         if line is None:
             return _error(f"{sweep_dir} has no sweep.json (not a yrdsim -m folder)")
         print(f"{sweep_dir}: {line}")
         return 0
-    from sim import compare
+    from sim.analysis import compare
 
     try:
         data, written = run_comparison(

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-BUNDLED_DATA_DIR = Path(__file__).resolve().parent / "data"
+BUNDLED_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
 #: City-size classes of the State Council 2014 standard (国发〔2014〕51号), as used by the levers.
 SIZE_CLASSES: tuple[str, ...] = (

@@ -6,7 +6,7 @@ import argparse
 import time
 import warnings
 
-from sim.validation import DEFAULT_SEEDS, validate, write_validation
+from sim.analysis.validation import DEFAULT_SEEDS, validate, write_validation
 
 
 def main(argv: list[str] | None = None) -> int:

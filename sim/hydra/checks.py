@@ -5,8 +5,8 @@ Hydra refuses an unknown scenario, a typo in a key or a missing group option in 
 when it reaches that run. :func:`check_command_line` composes every configuration the command
 would run (each value of a sweep, in the command line or in an experiment file) with Hydra's
 compose API, validates it and checks it against its data, and turns every failure into a
-:class:`~sim.config.ConfigError` (or :class:`~sim.data.DataError`) naming the field's full
-path, the bad value and what is allowed, e.g.::
+:class:`~sim.config.schema.ConfigError` (or :class:`~sim.core.data.DataError`) naming the
+field's full path, the bad value and what is allowed, e.g.::
 
     scenario=foo: 'foo' is not a scenario; allowed: baseline, integrated, ...
     sede: unknown key (not part of the configuration; check its spelling); did you mean 'seed'?
@@ -21,23 +21,24 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import json
 import logging
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 from hydra import compose, initialize_config_dir
-from hydra._internal.utils import get_args_parser
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Glob, Override, OverrideType
 from hydra.errors import HydraException, MissingConfigException
 from omegaconf import DictConfig, OmegaConf, open_dict
 from omegaconf.errors import MissingMandatoryValue, OmegaConfBaseException
 
-from sim.compose import CONFIG_DIR
-from sim.config import (
+from sim.config.schema import (
+    CONFIG_DIR,
     ConfigError,
     SimConfig,
     check_against_data,
@@ -46,7 +47,8 @@ from sim.config import (
     valid_keys,
     validate_config,
 )
-from sim.data import RegionData, load_region_data
+from sim.core.data import RegionData, load_region_data
+from sim.hydra.private import hydra_args_parser
 
 #: Where Hydra's override syntax is explained.
 GRAMMAR_URL = "https://hydra.cc/docs/1.3/advanced/override_grammar/basic/"
@@ -146,7 +148,7 @@ def translate_hydra_error(exc: Exception) -> ConfigError:
         exc: What ``hydra.compose`` (or ``OmegaConf.to_container``) raised.
 
     Returns:
-        The :class:`~sim.config.ConfigError` to raise instead (``raise ... from None``).
+        The :class:`~sim.config.schema.ConfigError` to raise instead (``raise ... from None``).
     """
     text = str(exc)
     if isinstance(exc, yaml.MarkedYAMLError) and exc.problem_mark is not None:
@@ -235,6 +237,7 @@ def check_overrides(
     extra_config_dirs: list[str | Path] | None = None,
     multirun: bool = False,
     check_data: bool = True,
+    checked: Checked | None = None,
 ) -> list[SimConfig]:
     """Compose, validate and check every configuration a command line would run.
 
@@ -246,6 +249,7 @@ def check_overrides(
         multirun: ``-m``/``--multirun`` was given (an experiment may also set
             ``hydra.mode: MULTIRUN``).
         check_data: Also load each config's data folder and check the config against it.
+        checked: Filled with the validated configurations and the data loaded.
 
     Returns:
         The validated configurations: the first run's, then one per other sweep value.
@@ -303,16 +307,19 @@ def check_overrides(
                     composed = base
                     with open_dict(composed):
                         del composed["hydra"]
-                config = validate_config(to_plain_checked(composed))
+                plain = to_plain_checked(composed)
+                config = validate_config(plain)
             except _COMPOSE_ERRORS as exc:
                 raise _in_sweep(translate_hydra_error(exc), label) from None
             except ConfigError as exc:
                 raise _in_sweep(exc, label) from None
+            if checked is not None:
+                checked.configs[plain_key(plain)] = config
             if config.config_hash() not in seen:
                 seen.add(config.config_hash())
                 configs.append(config)
     if check_data:
-        _check_data(configs)
+        _check_data(configs, checked.data if checked is not None else {})
     return configs
 
 
@@ -380,8 +387,25 @@ def _in_sweep(error: ConfigError, label: str) -> ConfigError:
     return ConfigError(f"in the sweep run with {label}: {error}") if label else error
 
 
-def _check_data(configs: list[SimConfig]) -> None:
-    loaded: dict[str | None, RegionData] = {}
+@dataclass
+class Checked:
+    """What a command-line check validated and loaded, for the runs to use without redoing it.
+
+    Attributes:
+        configs: The validated configurations by :func:`plain_key` of their plain form.
+        data: The loaded data by ``data_dir``.
+    """
+
+    configs: dict[str, SimConfig] = field(default_factory=dict)
+    data: dict[str | None, RegionData] = field(default_factory=dict)
+
+
+def plain_key(plain: dict[str, Any]) -> str:
+    """A canonical text of a plain (resolved, Hydra-free) configuration."""
+    return json.dumps(plain, sort_keys=True, default=str)
+
+
+def _check_data(configs: list[SimConfig], loaded: dict[str | None, RegionData]) -> None:
     with _quiet_config_warnings():
         for config in configs:
             if config.data_dir not in loaded:
@@ -393,7 +417,9 @@ def _check_data(configs: list[SimConfig]) -> None:
 _NO_RUN_FLAGS = ("help", "hydra_help", "info", "shell_completion", "cfg", "experimental_rerun")
 
 
-def check_command_line(argv: list[str], *, check_data: bool = True) -> list[SimConfig]:
+def check_command_line(
+    argv: list[str], *, check_data: bool = True, checked: Checked | None = None
+) -> list[SimConfig]:
     """Check the arguments of ``yrdsim`` (``sys.argv[1:]``) before Hydra runs them.
 
     Honours ``-m/--multirun``, ``--config-dir/-cd``, ``--config-name/-cn`` and
@@ -407,7 +433,7 @@ def check_command_line(argv: list[str], *, check_data: bool = True) -> list[SimC
         ConfigError: See :func:`check_overrides`.
         DataError: See :func:`check_overrides`.
     """
-    args, unknown = get_args_parser().parse_known_args(argv)
+    args, unknown = hydra_args_parser().parse_known_args(argv)
     if unknown or any(getattr(args, flag, None) for flag in _NO_RUN_FLAGS):
         return []
     config_dir: Path | None = None
@@ -421,4 +447,5 @@ def check_command_line(argv: list[str], *, check_data: bool = True) -> list[SimC
         extra_config_dirs=[args.config_dir] if args.config_dir else None,
         multirun=bool(args.multirun),
         check_data=check_data,
+        checked=checked,
     )

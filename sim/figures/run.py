@@ -50,7 +50,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path as MplPath
 
-from sim.atomic import write_atomic
+from sim.runs.atomic import write_atomic
 
 # Select the non-interactive backend only when nobody has chosen one yet: switching backends after
 # pyplot has been imported would close the caller's figures, and MPLBACKEND is an explicit choice.

@@ -1,0 +1,1 @@
+"""The console commands, one thin module each: parse, one library call, print."""
