@@ -1,17 +1,25 @@
 """City agents: labour markets, housing, output and voucher budgets of the 41 cities.
 
 City state lives in :class:`CityState` (one entry per city); each :class:`CityAgent` indexes
-into it. The model updates all cities at once with the functions below.
+into it. The model updates all cities at once with the functions below: :func:`count_residents`
+(population and labour from the talent), :func:`produce` (TFP, labour markets, firm output,
+GDP, wages, housing) and the access and capacity indices.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
 
 from agents.base import IndexedAgent, StateField
+from agents.firm import FirmArrays, allocate_labour
+
+if TYPE_CHECKING:
+    from agents.talent import TalentArrays
+    from sim.config.parameters import LabourParams
 
 
 @dataclass
@@ -135,3 +143,81 @@ def access_index(mass: np.ndarray, travel_minutes: np.ndarray, decay_min: float)
         Donaldson & Hornbeck (2016), QJE 131(2): market access. Lin (2017), JUE 98.
     """
     return np.exp(-travel_minutes / decay_min) @ mass
+
+
+def count_residents(
+    cities: CityState,
+    talent: TalentArrays,
+    persons_per_agent: int,
+    working_age_share: np.ndarray,
+    high_skill_efficiency: float,
+) -> None:
+    """Population, high-skill and non-hukou residents, workers and efficiency labour by city."""
+    n, ppa = len(cities.population), persons_per_agent
+    city = talent.city
+    c = cities
+    c.population = np.bincount(city, minlength=n) * float(ppa)
+    c.high_skill = np.bincount(city, weights=talent.high_skill, minlength=n) * float(ppa)
+    c.non_hukou = np.bincount(city, weights=talent.hukou != city, minlength=n) * float(ppa)
+    c.workers = c.population * working_age_share
+    high_workers = c.high_skill * working_age_share
+    c.efficiency_labour = c.workers - high_workers + high_skill_efficiency * high_workers
+
+
+def labour_allocation(
+    cities: CityState, firms: FirmArrays, labour_elasticity: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each active firm's share of its city's labour, and the cities' productivity aggregate."""
+    alive = np.flatnonzero(firms.alive)
+    return allocate_labour(
+        firms.city[alive], firms.productivity[alive], cities.efficiency_labour, labour_elasticity
+    )
+
+
+@dataclass(frozen=True)
+class StartYear:
+    """The start-year references of production.
+
+    Attributes:
+        tfp_base: ``(n,)`` city TFP calibrated to start-year GDP.
+        population: ``(n,)`` start-year population.
+        market_access: ``(n,)`` start-year market access.
+        year: The start year.
+        area_km2: ``(n,)`` city areas.
+        reference_density: Start-year residents per km2 of the region.
+    """
+
+    tfp_base: np.ndarray
+    population: np.ndarray
+    market_access: np.ndarray
+    year: int
+    area_km2: np.ndarray
+    reference_density: float
+
+
+def produce(
+    cities: CityState, firms: FirmArrays, year: int, start: StartYear, labour: LabourParams
+) -> None:
+    """City TFP, labour allocation, firm output, city GDP, wages and housing cost (in place)."""
+    theta = labour.labour_elasticity
+    c = cities
+    years = year - start.year
+    c.tfp = (
+        start.tfp_base
+        * (c.population / start.population) ** labour.agglomeration_elasticity
+        * (c.market_access / start.market_access) ** labour.market_access_elasticity
+        * (1 + labour.tfp_growth) ** years
+    )
+    alive = np.flatnonzero(firms.alive)
+    share, phi = labour_allocation(cities, firms, theta)
+    city = firms.city[alive]
+    units = share * c.efficiency_labour[city]
+    firms.output[alive] = c.tfp[city] * firms.productivity[alive] * units**theta
+    firms.employment[alive] = share * c.workers[city]
+    c.gdp = c.tfp * phi * np.maximum(c.efficiency_labour, 0.0) ** theta
+    c.wage_low = wage_per_efficiency_unit(c.gdp, c.efficiency_labour, theta)
+    c.wage_high = c.wage_low * labour.high_skill_efficiency
+    c.housing_cost = housing_cost_index(
+        c.population, start.area_km2, start.reference_density, labour.housing_density_elasticity
+    )
+    c.firms = np.bincount(city, minlength=len(c.population)).astype(float)

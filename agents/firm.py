@@ -1,17 +1,32 @@
 """Firm agents: produce, do R&D, buy R&D services (with vouchers), innovate, enter, exit, move.
 
 One :class:`FirmAgent` stands for ``firms_per_agent`` real innovative firms of one city acting
-alike. Firm state lives in :class:`FirmArrays`; the agent objects index into them and the
-model takes the firms' yearly decisions in bulk with the functions below.
+alike. Firm state lives in :class:`FirmArrays`; the agent objects index into them. The firms'
+yearly decisions are the functions below, made in bulk over the arrays with explicit inputs:
+:func:`innovate` (R&D, the voucher lottery, the choice of R&D-service providers, innovation),
+:func:`exit_firms`, :func:`relocate_firms` and :func:`enter_firms`. The model calls them in its
+stage order and keeps the Mesa agent objects in step with the rows.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from agents.base import IndexedAgent, StateField
+from agents.sampling import binomial_inverse, draw_categories
+from agents.talent import choice_probabilities
+
+if TYPE_CHECKING:
+    from agents.city import CityState
+    from scenarios.levers import VoucherLever
+    from sim.config.parameters import FirmParams, InnovationParams
+
+#: The random stream of one process this year, by the process's name.
+Streams = Callable[[str], np.random.Generator]
 
 
 @dataclass
@@ -227,3 +242,316 @@ def provider_probabilities(
     utility -= utility.max(axis=1, keepdims=True)
     weight = np.exp(utility)
     return weight / weight.sum(axis=1, keepdims=True)
+
+
+def within_group_quantile(values: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray:
+    """Rank of each value within its group as a fraction in [0, 1) (ties broken by position)."""
+    order = np.lexsort((values, groups))
+    counts = np.bincount(groups, minlength=n_groups)
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    rank = np.empty(len(values))
+    rank[order] = np.arange(len(values)) - starts[groups[order]]
+    return rank / np.maximum(counts[groups], 1)
+
+
+def draw_firms(
+    rng: np.random.Generator, city: np.ndarray, log_mean: np.ndarray, params: FirmParams
+) -> FirmArrays:
+    """New firms in ``city`` with log productivity around ``log_mean`` (per firm).
+
+    R&D intensity is drawn around the mean (lognormal, dispersion 0.5, capped at 0.5).
+    """
+    productivity = np.exp(
+        log_mean + params.productivity_dispersion * rng.standard_normal(len(city))
+    )
+    sigma = 0.5
+    rd = params.rd_intensity_mean * np.exp(sigma * rng.standard_normal(len(city)) - sigma**2 / 2)
+    return FirmArrays.create(city, productivity, np.minimum(rd, 0.5))
+
+
+@dataclass
+class InnovationYear:
+    """What the firms' R&D and voucher use came to in one year.
+
+    Attributes:
+        voucher_count: ``(n, n)`` voucher projects by issuing city and provider city.
+        voucher_value: ``(n, n)`` voucher value redeemed (RMB) by issuing and provider city.
+        voucher_projects: Projects paid with a voucher.
+        voucher_additional: Of those, projects the firm would not have bought without one.
+    """
+
+    voucher_count: np.ndarray
+    voucher_value: np.ndarray
+    voucher_projects: int
+    voucher_additional: int
+
+
+def innovate(
+    firms: FirmArrays,
+    cities: CityState,
+    *,
+    year: int,
+    stream: Streams,
+    lever: VoucherLever,
+    params: InnovationParams,
+    rd_intensity_mean: float,
+    firms_per_agent: int,
+    voucher_budget_per_year: np.ndarray,
+    voucher_allowed: np.ndarray,
+    travel_minutes: np.ndarray,
+    knowledge_access_ref: float,
+    rd_capacity_ref: float,
+) -> InnovationYear:
+    """R&D, voucher lottery, R&D-service purchases and innovation of every active firm.
+
+    Updates the firms' productivity, innovations, voucher use and R&D spending, and the cities'
+    voucher budget, voucher spending and innovations, in place.
+
+    Args:
+        firms: The firm arrays.
+        cities: The city state (R&D capacity and knowledge access are read).
+        year: The current year (vouchers are issued from ``lever.start_year``).
+        stream: The random stream of a process this year (``opportunities``,
+            ``project_values``, ``vouchers``, ``providers``, ``innovation``).
+        lever: The voucher lever.
+        params: The innovation parameters.
+        rd_intensity_mean: Mean in-house R&D intensity (the reference of the R&D response).
+        firms_per_agent: Real firms per firm agent.
+        voucher_budget_per_year: ``(n,)`` each city's yearly voucher budget (RMB).
+        voucher_allowed: ``(n, n)`` where a city's vouchers may be redeemed.
+        travel_minutes: ``(n, n)`` travel times.
+        knowledge_access_ref: Start-year regional mean of knowledge access.
+        rd_capacity_ref: Start-year regional mean of R&D-service capacity.
+    """
+    rows = len(firms.city)
+    ip = params
+    f = firms
+    c = cities
+    n_cities = len(c.population)
+    per_agent = firms_per_agent
+    alive = np.flatnonzero(f.alive)
+    city = f.city[alive]
+    output = f.output[alive]
+    rd_intensity = f.rd_intensity[alive]
+    n_firms = len(alive)
+
+    opportunities = stream("opportunities").binomial(
+        per_agent, ip.project_opportunity_rate, rows
+    )[alive]
+    log_value = stream("project_values").normal(
+        ip.project_value_log_mean, ip.project_value_log_sd, rows
+    )
+    value_ratio = np.exp(log_value[alive])
+    project_cost = opportunities * ip.project_cost_rmb
+
+    # Voucher lottery and redemption.
+    active = year >= lever.start_year
+    c.voucher_budget = voucher_budget_per_year * active
+    per_project = min(lever.cap_per_firm_rmb, lever.subsidy_rate * ip.project_cost_rmb)
+    voucher_share = per_project / ip.project_cost_rmb  # share of the cost the voucher pays
+    requested = opportunities * per_project
+    if lever.eligible_firms == "small":
+        quantile = within_group_quantile(f.employment[alive], city, n_cities)
+        eligible = quantile < lever.small_firm_quantile
+    else:
+        eligible = np.ones(n_firms, dtype=bool)
+    applies = (
+        eligible
+        & (opportunities > 0)
+        & (value_ratio >= 1 - voucher_share)
+        & (c.voucher_budget[city] > 0)
+    )
+    lottery, redemption = stream("vouchers").random((rows, 2))[alive].T
+    granted = np.zeros(n_firms, dtype=bool)
+    granted[applies] = grant_vouchers(
+        lottery[applies], city[applies], requested[applies], c.voucher_budget
+    )
+    redeemed = granted & (redemption < ip.voucher_redemption_rate)
+    buys = redeemed | ((opportunities > 0) & (value_ratio >= 1.0))
+
+    # Providers of R&D services.
+    log_capacity = np.log(c.rd_capacity)
+    cost = ip.provider_distance_cost_per_hour
+    everywhere = np.ones((n_cities, n_cities), dtype=bool)
+    provider = np.full(n_firms, -1)
+    provider_uniform = stream("providers").random(rows)[alive]
+    for mask, allowed in ((redeemed, voucher_allowed), (buys & ~redeemed, everywhere)):
+        who = np.flatnonzero(mask)
+        probabilities = provider_probabilities(log_capacity, travel_minutes, cost, allowed)
+        provider[who] = draw_categories(
+            provider_uniform[who], np.cumsum(probabilities, axis=1), city[who]
+        )
+
+    # Innovation.
+    quality = (c.rd_capacity / rd_capacity_ref) ** ip.provider_quality_elasticity
+    knowledge = c.knowledge_access / knowledge_access_ref
+    project_quality = np.where(buys, quality[np.maximum(provider, 0)], 0.0)
+    hazard = (
+        ip.base_innovation_rate
+        * (rd_intensity / rd_intensity_mean) ** ip.rd_elasticity
+        * knowledge[city] ** ip.knowledge_access_elasticity
+        + ip.project_innovation_rate * opportunities / per_agent * project_quality
+    )
+    uniform = stream("innovation").random(rows)[alive]
+    innovations = binomial_inverse(uniform, per_agent, 1.0 - np.exp(-hazard))
+    f.productivity[alive] *= 1.0 + ip.innovation_productivity_step * innovations / per_agent
+    f.innovations[alive] = innovations
+    f.innovations_total[alive] += innovations
+    voucher_value = np.where(redeemed, requested, 0.0)
+    f.voucher_rmb[alive] = voucher_value
+    f.voucher_rmb_total[alive] += voucher_value
+    f.rd_spend[alive] = rd_intensity * output + np.where(buys, project_cost, 0.0)
+
+    n = n_cities
+    c.innovations = np.bincount(city, weights=innovations, minlength=n)
+    c.voucher_spend = np.bincount(city, weights=voucher_value, minlength=n)
+    pair = city[redeemed] * n + provider[redeemed]
+    return InnovationYear(
+        voucher_count=np.bincount(
+            pair, weights=opportunities[redeemed], minlength=n * n
+        ).reshape(n, n),
+        voucher_value=np.bincount(
+            pair, weights=voucher_value[redeemed], minlength=n * n
+        ).reshape(n, n),
+        voucher_projects=int(opportunities[redeemed].sum()),
+        voucher_additional=int(opportunities[redeemed & (value_ratio < 1)].sum()),
+    )
+
+
+@dataclass(frozen=True)
+class Profits:
+    """Profit per firm agent by city at the start of the firms' turnover (before exits).
+
+    Attributes:
+        count: ``(n,)`` active firm agents by city.
+        per_firm: ``(n,)`` profit per firm agent (the non-labour share of city GDP).
+        regional: Profit per firm agent in the whole region.
+    """
+
+    count: np.ndarray
+    per_firm: np.ndarray
+    regional: float
+
+
+def profits(firms: FirmArrays, gdp: np.ndarray, labour_elasticity: float) -> Profits:
+    """Profit per firm agent by city and in the region, from this year's city GDP."""
+    n = len(gdp)
+    count = np.bincount(firms.city[firms.alive], minlength=n).astype(float)
+    theta = labour_elasticity
+    return Profits(
+        count=count,
+        per_firm=(1 - theta) * gdp / np.maximum(count, 1.0),
+        regional=(1 - theta) * gdp.sum() / count.sum(),
+    )
+
+
+def exit_firms(
+    firms: FirmArrays, rng: np.random.Generator, exit_rate: float, n_cities: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Less productive firms exit more often; a city keeps at least its most productive firm.
+
+    Args:
+        firms: The firm arrays (``alive`` updated in place).
+        rng: The year's ``exit`` stream.
+        exit_rate: Mean yearly exit probability.
+        n_cities: Number of cities.
+
+    Returns:
+        ``(gone, survivors)``: rows of the firms that exited and of those that stay.
+    """
+    rows = len(firms.city)
+    alive = np.flatnonzero(firms.alive)
+    city = firms.city[alive]
+    productivity = firms.productivity[alive]
+    exit_uniform = rng.random(rows)[alive]
+    exits = exit_uniform < exit_probability(city, productivity, n_cities, exit_rate)
+    exits = keep_one_per_city(city, exits, productivity, n_cities)
+    gone = alive[exits]
+    firms.alive[gone] = False
+    return gone, alive[~exits]
+
+
+def relocate_firms(
+    firms: FirmArrays,
+    survivors: np.ndarray,
+    rng: np.random.Generator,
+    profit_per_firm: np.ndarray,
+    travel_minutes: np.ndarray,
+    params: FirmParams,
+) -> int:
+    """A share of the surviving firms moves toward higher profit per firm, net of moving cost.
+
+    The cost rises with travel time; a city keeps at least its most productive firm.
+
+    Args:
+        firms: The firm arrays (``city`` updated in place).
+        survivors: Rows of the firms that did not exit this year.
+        rng: The year's ``relocation`` stream.
+        profit_per_firm: ``(n,)`` profit per firm agent by city (before exits).
+        travel_minutes: ``(n, n)`` travel times.
+        params: The firm parameters.
+
+    Returns:
+        The number of firm agents that moved.
+    """
+    f = firms
+    fp = params
+    n = len(profit_per_firm)
+    consider_uniform, destination_uniform = rng.random((len(f.city), 2)).T
+    considering = consider_uniform[survivors] < fp.relocation_share
+    movers = survivors[considering]
+    if not len(movers):
+        return 0
+    cost = fp.relocation_cost_fixed + fp.relocation_cost_per_hour * travel_minutes / 60
+    np.fill_diagonal(cost, 0.0)
+    with np.errstate(divide="ignore"):  # an empty city has no profit: -inf utility
+        utility = np.log(profit_per_firm)[None, :] - cost
+    probabilities = choice_probabilities(utility)
+    origin = f.city[movers]
+    destination = draw_categories(
+        destination_uniform[movers], np.cumsum(probabilities, axis=1), origin
+    )
+    leaving = np.zeros(len(survivors), dtype=bool)
+    leaving[considering] = destination != origin
+    leaving = keep_one_per_city(f.city[survivors], leaving, f.productivity[survivors], n)
+    destination = np.where(leaving[considering], destination, origin)
+    f.city[movers] = destination
+    return int((destination != origin).sum())
+
+
+def enter_firms(
+    firms: FirmArrays,
+    survivors: np.ndarray,
+    rng: np.random.Generator,
+    profit: Profits,
+    params: FirmParams,
+) -> tuple[np.ndarray, int]:
+    """Entry, more where profit per firm is above the regional level.
+
+    Entrants draw their productivity around the mean log productivity of their city's
+    surviving firms.
+
+    Args:
+        firms: The firm arrays (extended in place).
+        survivors: Rows of the firms that did not exit this year.
+        rng: The year's ``entry`` stream.
+        profit: Profits by city before exits (:func:`profits`).
+        params: The firm parameters.
+
+    Returns:
+        ``(rows, entrants)``: the rows of the new firm agents and how many entered.
+    """
+    f = firms
+    fp = params
+    n = len(profit.count)
+    relative = profit.per_firm / profit.regional
+    entrants = rng.poisson(fp.entry_rate * profit.count * relative**fp.entry_profit_elasticity)
+    indices = np.zeros(0, dtype=np.int64)
+    if entrants.sum():
+        new_city = np.repeat(np.arange(n), entrants)
+        log_phi = np.log(f.productivity[survivors])
+        total = np.bincount(f.city[survivors], weights=log_phi, minlength=n)
+        mean_log = total / np.maximum(np.bincount(f.city[survivors], minlength=n), 1)
+        new = draw_firms(rng, new_city, mean_log[new_city], fp)
+        indices = f.extend(new)
+    return indices, int(entrants.sum())

@@ -5,16 +5,24 @@ One :class:`TalentAgent` stands for ``persons_per_agent`` residents. Their state
 yearly decisions of 10^5-10^6 agents are made in bulk with numpy: the location choice is a
 multinomial logit whose probabilities depend only on (current city, hukou city, skill), so they
 are computed once per group and each reconsidering agent draws from its group's distribution.
+
+The talent's yearly decisions are :func:`relocate` (who reconsiders and where they go, from the
+utilities of :func:`location_inputs`) and :func:`convert_hukou`; the model calls them in bulk.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from agents.base import IndexedAgent, StateField
 from agents.sampling import draw_categories
+
+if TYPE_CHECKING:
+    from agents.city import CityState
+    from sim.config.parameters import MigrationParams
 
 
 @dataclass
@@ -213,3 +221,78 @@ def convert_hukou(
     converted = candidates[uniform[candidates] < conversion_rate[cities]]
     talent.hukou[converted] = talent.city[converted]
     return len(converted)
+
+
+def location_inputs(
+    cities: CityState,
+    amenity: np.ndarray,
+    migration: MigrationParams,
+    travel_minutes: np.ndarray,
+    *,
+    settlement_barrier: np.ndarray,
+    public_service_access: np.ndarray,
+    flexible_talent: bool,
+) -> LocationInputs:
+    """The city-level terms of this year's location choice (see :class:`LocationInputs`).
+
+    Args:
+        cities: The city state (wages, housing cost, population).
+        amenity: ``(n,)`` calibrated city amenities.
+        migration: The migration parameters.
+        travel_minutes: ``(n, n)`` travel times.
+        settlement_barrier: ``(n,)`` utility cost of living without local hukou.
+        public_service_access: ``(n,)`` share of public services open to non-hukou residents.
+        flexible_talent: High-skill talent with a YRD hukou is exempt from the penalty.
+    """
+    mp = migration
+    c = cities
+    with np.errstate(divide="ignore", invalid="ignore"):
+        housing = mp.housing_share * np.log(c.housing_cost)
+        destination = (
+            mp.real_wage_weight
+            * np.vstack((np.log(c.wage_low) - housing, np.log(c.wage_high) - housing))
+            + mp.size_elasticity * np.log(c.population)
+            + amenity
+        )
+    # A city everybody has left offers no jobs or homes: nobody chooses it.
+    destination = np.where(c.population > 0, destination, -np.inf)
+    penalty = settlement_barrier + mp.public_service_weight * (1.0 - public_service_access)
+    moving = mp.moving_cost_fixed + mp.moving_cost_per_hour * travel_minutes / 60.0
+    np.fill_diagonal(moving, 0.0)
+    return LocationInputs(
+        destination_utility=destination,
+        non_hukou_penalty=penalty,
+        moving_cost=moving,
+        home_bias=mp.home_bias,
+        flexible_talent=flexible_talent,
+    )
+
+
+def location_probabilities(inputs: LocationInputs) -> np.ndarray:
+    """Logit probabilities of every destination by (origin, hukou, skill) group."""
+    utilities = location_utilities(
+        inputs.destination_utility,
+        inputs.non_hukou_penalty,
+        inputs.moving_cost,
+        inputs.home_bias,
+        inputs.flexible_talent,
+    )
+    return choice_probabilities(utilities)
+
+
+def relocate(
+    rng: np.random.Generator,
+    talent: TalentArrays,
+    probabilities: np.ndarray,
+    reconsider_share: float,
+    persons_per_agent: int,
+) -> np.ndarray:
+    """A share of talent reconsiders its city and moves (:func:`choose_locations`).
+
+    Returns:
+        ``(n, n)`` migrants (persons) by origin and destination.
+    """
+    n = probabilities.shape[0]
+    origin, destination = choose_locations(rng, talent, probabilities, reconsider_share)
+    flows = np.bincount(origin * n + destination, minlength=n * n).reshape(n, n)
+    return flows * float(persons_per_agent)

@@ -5,7 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from agents.firm import allocate_labour, grant_vouchers, provider_probabilities
+from agents.firm import (
+    allocate_labour,
+    grant_vouchers,
+    provider_probabilities,
+    within_group_quantile,
+)
 from agents.sampling import binomial_inverse, draw_categories
 from agents.talent import (
     TalentArrays,
@@ -16,7 +21,6 @@ from agents.talent import (
     location_utilities,
 )
 from sim.core import indicators
-from sim.core.model import within_group_quantile
 
 
 def test_location_utilities_apply_home_bias_penalty_moving_cost_and_flexible_rule():

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.firm import FirmArrays
+from agents.firm import FirmArrays, draw_firms
 from agents.talent import TalentArrays
 from sim.config.parameters import FirmParams, InitialConditionParams
 from sim.core.data import RegionData
@@ -114,21 +114,6 @@ def firm_agents_per_city(gdp: np.ndarray, firms_per_agent: int, params: FirmPara
     return np.maximum(
         np.rint(real_firms / firms_per_agent), params.min_firm_agents_per_city
     ).astype(np.int64)
-
-
-def draw_firms(
-    rng: np.random.Generator, city: np.ndarray, log_mean: np.ndarray, params: FirmParams
-) -> FirmArrays:
-    """New firms in ``city`` with log productivity around ``log_mean`` (per firm).
-
-    R&D intensity is drawn around the mean (lognormal, dispersion 0.5, capped at 0.5).
-    """
-    productivity = np.exp(
-        log_mean + params.productivity_dispersion * rng.standard_normal(len(city))
-    )
-    sigma = 0.5
-    rd = params.rd_intensity_mean * np.exp(sigma * rng.standard_normal(len(city)) - sigma**2 / 2)
-    return FirmArrays.create(city, productivity, np.minimum(rd, 0.5))
 
 
 def initial_firms(

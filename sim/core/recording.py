@@ -8,9 +8,16 @@ once a year; :meth:`Recorder.tables` returns tidy pandas tables.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
+from sim.core import indicators
+
+if TYPE_CHECKING:
+    from agents.city import CityState
+    from agents.firm import InnovationYear
 
 #: Region-level indicators, one row per year: column -> unit.
 METRIC_UNITS: dict[str, str] = {
@@ -185,3 +192,130 @@ class Recorder:
             "travel_times": stack(self.travel_times, TRAVEL_COLUMNS),
             "vouchers": stack(self.vouchers, VOUCHER_COLUMNS),
         }
+
+
+@dataclass
+class YearCounts:
+    """Events of the year counted as they happen (agents times persons or firms per agent).
+
+    Attributes:
+        hukou_conversions: Persons gaining local hukou.
+        firm_entries: Firm agents entering.
+        firm_exits: Firm agents exiting.
+        firm_relocations: Firm agents moving to another city.
+    """
+
+    hukou_conversions: int = 0
+    firm_entries: int = 0
+    firm_exits: int = 0
+    firm_relocations: int = 0
+
+
+def record_year(
+    recorder: Recorder,
+    *,
+    year: int,
+    cities: CityState,
+    firm_rd_spend: np.ndarray,
+    amenity: np.ndarray,
+    flows: np.ndarray,
+    innovation: InnovationYear,
+    counts: YearCounts,
+    travel_minutes: np.ndarray,
+    province: np.ndarray,
+    central: np.ndarray,
+    capital: np.ndarray,
+    shanghai: int,
+) -> None:
+    """Hand the year-end state to the recorder: the region's indicators and the cities' rows.
+
+    Args:
+        recorder: The run's recorder.
+        year: The year recorded.
+        cities: The city state.
+        firm_rd_spend: R&D spending of every firm row this year (RMB).
+        amenity: ``(n,)`` city amenities.
+        flows: ``(n, n)`` migrants by origin and destination.
+        innovation: The firms' R&D and voucher use this year.
+        counts: Events counted this year.
+        travel_minutes: ``(n, n)`` travel times.
+        province: ``(n,)`` province code of each city.
+        central: ``(n,)`` whether a city is in the plan's central area.
+        capital: ``(n,)`` index of each city's provincial capital.
+        shanghai: Index of Shanghai.
+    """
+    c = cities
+    pop = c.population
+    gdp_pc = c.gdp_per_capita
+    voucher_total = innovation.voucher_value.sum()
+    cross_city = voucher_total - np.trace(innovation.voucher_value)
+    same_province = province[:, None] == province[None, :]
+    cross_province = innovation.voucher_value[~same_province].sum()
+    between, within = indicators.theil_decomposition(gdp_pc, pop, province)
+    projects = innovation.voucher_projects
+    migrants = float(flows.sum())
+    metrics = {
+        "year": year,
+        "population": float(pop.sum()),
+        "high_skill": float(c.high_skill.sum()),
+        "non_hukou": float(c.non_hukou.sum()),
+        "gdp": float(c.gdp.sum()) / 1e9,
+        "gdp_per_capita": float(c.gdp.sum() / pop.sum()),
+        "mean_wage": float((c.mean_wage * c.workers).sum() / c.workers.sum()),
+        "migrants": migrants,
+        "migration_rate": migrants / float(pop.sum()),
+        "hukou_conversions": counts.hukou_conversions,
+        "innovations": float(c.innovations.sum()),
+        "firms": float(c.firms.sum()),
+        "firm_entries": counts.firm_entries,
+        "firm_exits": counts.firm_exits,
+        "firm_relocations": counts.firm_relocations,
+        "rd_spend": float(firm_rd_spend.sum()) / 1e9,
+        "voucher_budget": float(c.voucher_budget.sum()) / 1e6,
+        "voucher_spend": float(c.voucher_spend.sum()) / 1e6,
+        "voucher_projects": projects,
+        "voucher_additional_share": innovation.voucher_additional / projects
+        if projects
+        else 0.0,
+        "voucher_cross_region_share": cross_city / voucher_total if voucher_total else 0.0,
+        "voucher_cross_province_share": (
+            cross_province / voucher_total if voucher_total else 0.0
+        ),
+        "mean_travel_time_min": indicators.mean_travel_time(travel_minutes, pop),
+        "share_pop_within_60min_shanghai": indicators.share_within(
+            travel_minutes, pop, np.full(len(pop), shanghai), 60.0
+        ),
+        "share_pop_within_60min_capital": indicators.share_within(
+            travel_minutes, pop, capital, 60.0
+        ),
+        "theil_gdp_per_capita": indicators.theil_index(gdp_pc, pop),
+        "theil_between_province": between,
+        "theil_within_province": within,
+        "cv_gdp_per_capita": indicators.coefficient_of_variation(gdp_pc, pop),
+        "central_area_gdppc_ratio": indicators.central_area_ratio(c.gdp, pop, central),
+    }
+    cities = {
+        "population": pop,
+        "high_skill": c.high_skill,
+        "non_hukou": c.non_hukou,
+        "gdp": c.gdp / 1e9,
+        "gdp_per_capita": gdp_pc,
+        "wage": c.mean_wage,
+        "wage_low": c.wage_low,
+        "wage_high": c.wage_high,
+        "housing_cost": c.housing_cost,
+        "market_access": c.market_access / 1e9,
+        "knowledge_access": c.knowledge_access,
+        "amenity": amenity,
+        "firms": c.firms,
+        "innovations": c.innovations,
+        "voucher_budget": c.voucher_budget / 1e6,
+        "voucher_spend": c.voucher_spend / 1e6,
+        "in_migrants": c.in_migrants,
+        "out_migrants": c.out_migrants,
+    }
+    recorder.add_year(metrics, cities)
+    if migrants:
+        recorder.add_flows(year, flows)
+    if voucher_total:
+        recorder.add_vouchers(year, innovation.voucher_count, innovation.voucher_value)
