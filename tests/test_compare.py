@@ -26,7 +26,7 @@ def _write(run, region, root: Path, overrides: list[str]) -> Path:
     result = run(*BASE, *overrides)
     name = "_".join(o.replace("/", "-") for o in overrides)
     folder = root / name
-    write_run(result, folder, region, figures=False, extra_provenance={"overrides": overrides})
+    write_run(result, folder, extra_provenance={"overrides": overrides})
     return folder
 
 

@@ -21,7 +21,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.runs.output import PROVENANCE_FILE, is_complete
+from sim.runs.files import PROVENANCE_FILE
+from sim.runs.folders import is_complete
 
 START, END = 2020, 2023
 YEARS = END - START + 1

@@ -12,7 +12,9 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.runs.output import is_complete, write_run
+from sim.figures.run import run_figure_writer
+from sim.runs.folders import is_complete
+from sim.runs.output import write_run
 from tests.conftest import SHORT
 
 TABLES = ("metrics", "cities", "flows", "travel_times", "vouchers")
@@ -20,7 +22,7 @@ TABLES = ("metrics", "cities", "flows", "travel_times", "vouchers")
 
 def test_written_csvs_equal_the_returned_tables(run, region, tmp_path):
     result = run(*SHORT)
-    write_run(result, tmp_path, region, figures=False)
+    write_run(result, tmp_path)
     for name in TABLES:
         read = pd.read_csv(tmp_path / f"{name}.csv")
         expected = getattr(result, name)
@@ -31,7 +33,7 @@ def test_written_csvs_equal_the_returned_tables(run, region, tmp_path):
 def test_same_seed_writes_byte_identical_csvs(region, tmp_path):
     config = sim.load_config([*SHORT, "scenario=integrated"])
     for folder in ("a", "b"):
-        write_run(sim.simulate(config, data=region), tmp_path / folder, region, figures=False)
+        write_run(sim.simulate(config, data=region), tmp_path / folder)
     for name in TABLES:
         first = (tmp_path / "a" / f"{name}.csv").read_bytes()
         assert first == (tmp_path / "b" / f"{name}.csv").read_bytes(), name
@@ -39,7 +41,7 @@ def test_same_seed_writes_byte_identical_csvs(region, tmp_path):
 
 def test_provenance_records_what_produced_the_run(run, region, tmp_path):
     result = run(*SHORT)
-    write_run(result, tmp_path, region, figures=False)
+    write_run(result, tmp_path)
     record = json.loads((tmp_path / "provenance.json").read_text())
     assert record["seed"] == 0
     assert record["config_hash"] == result.config.config_hash()
@@ -53,7 +55,7 @@ def test_provenance_records_what_produced_the_run(run, region, tmp_path):
 
 def test_a_rerun_into_the_same_folder_is_incomplete_until_it_finishes(run, region, tmp_path):
     result = run(*SHORT)
-    write_run(result, tmp_path, region, figures=False)
+    write_run(result, tmp_path)
 
     class Boom(RuntimeError):
         pass
@@ -71,7 +73,7 @@ def test_a_rerun_into_the_same_folder_is_incomplete_until_it_finishes(run, regio
     )
     failing.tables = explode  # a failure while writing the tables
     with pytest.raises(Boom):
-        write_run(failing, tmp_path, region, figures=False)
+        write_run(failing, tmp_path)
     assert not is_complete(tmp_path)
     assert not list(tmp_path.glob("*.part"))
 
@@ -147,9 +149,9 @@ def test_cli_refuses_a_bad_config_with_a_short_message(tmp_path):
 
 def test_rewriting_a_folder_without_figures_removes_the_earlier_figures(tmp_path, run, region):
     with_figures = run("end_year=2021", "persons_per_agent=5000", "output.figures=true")
-    write_run(with_figures, tmp_path, region, figures=True)
+    write_run(with_figures, tmp_path, figures=run_figure_writer(with_figures, region))
     assert list((tmp_path / "figures").glob("*.png"))
     without = run("end_year=2021", "persons_per_agent=5000", "seed=5")
-    write_run(without, tmp_path, region, figures=False)
+    write_run(without, tmp_path)
     assert not list((tmp_path / "figures").glob("*.p*"))
     assert is_complete(tmp_path)

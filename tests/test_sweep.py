@@ -19,8 +19,8 @@ from scipy import stats
 from sim.cli.compare import main as compare_main
 from sim.cli.compare import run_comparison
 from sim.config.schema import CONFIG_DIR
-from sim.hydra.sweep import already_done, expand_sweep, progress_line, run_folder_name
-from sim.runs.output import is_complete
+from sim.hydra.sweep import expand_sweep
+from sim.runs.folders import already_done, is_complete, progress_line, run_folder_name
 
 SHORT = ["end_year=2022", "persons_per_agent=5000", "output.figures=false"]
 SWEEP = ["scenario=baseline,integrated", "seed=0,1"]
@@ -342,7 +342,7 @@ def test_a_run_that_raises_leaves_failed_json_and_only_a_sweep_goes_on(tmp_path,
 
 def test_output_options_change_neither_the_hash_nor_the_folder_name():
     import sim
-    from sim.hydra.sweep import run_folder_name
+    from sim.runs.folders import run_folder_name
 
     with_figures = sim.load_config(["end_year=2022", "output.figures=true"])
     without = sim.load_config(["end_year=2022", "output.figures=false"])

@@ -1,7 +1,7 @@
 """Collect the runs of a sweep and summarise them across seeds (pandas and numpy, no Hydra).
 
 A sweep folder (a Hydra multirun folder of ``yrdsim -m``) holds one folder per run. A run is
-*complete* when its ``provenance.json`` says so (:func:`sim.runs.output.is_complete`), *failed*
+*complete* when its ``provenance.json`` says so (:func:`sim.runs.folders.is_complete`), *failed*
 when it left a ``failed.json``, and *incomplete* otherwise (killed, or still running); runs listed
 in the sweep's ``sweep.json`` without a folder are *missing*. Only complete runs are summarised.
 
@@ -19,7 +19,6 @@ use Welch's interval otherwise.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,11 +30,17 @@ from scipy import stats
 
 from scenarios import SCENARIO_NAMES
 from sim.config.schema import changes_results
-from sim.runs.output import PROVENANCE_FILE, is_complete
+from sim.runs.files import (
+    COMPARISON_DIR,
+    CONFIG_FILE,
+    FAILED_FILE,
+    HYDRA_DIR,
+    PROVENANCE_FILE,
+    SWEEP_FILE,
+    read_json,
+)
+from sim.runs.folders import is_complete
 
-FAILED_FILE = "failed.json"
-SWEEP_FILE = "sweep.json"
-COMPARISON_DIR = "comparison"
 CONFIDENCE = 0.95
 
 COMPLETE, FAILED, INCOMPLETE, MISSING, DUPLICATE = (
@@ -95,14 +100,6 @@ def parse_overrides(overrides: list[str]) -> dict[str, str]:
     return values
 
 
-def _read_json(path: Path) -> dict[str, Any] | None:
-    try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return None
-    return value if isinstance(value, dict) else None
-
-
 def _read_yaml(path: Path) -> Any:
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -112,7 +109,7 @@ def _read_yaml(path: Path) -> Any:
 
 def _read_run(folder: Path) -> Run:
     if is_complete(folder):
-        record = _read_json(folder / PROVENANCE_FILE) or {}
+        record = read_json(folder / PROVENANCE_FILE) or {}
         return Run(
             path=folder,
             status=COMPLETE,
@@ -127,7 +124,7 @@ def _read_run(folder: Path) -> Run:
     config = config if isinstance(config, dict) else {}
     scenario = (config.get("scenario") or {}).get("name")
     seed = config.get("seed")
-    failure = _read_json(folder / FAILED_FILE)
+    failure = read_json(folder / FAILED_FILE)
     run = Run(
         path=folder,
         status=FAILED if failure else INCOMPLETE,
@@ -146,7 +143,7 @@ def _read_run(folder: Path) -> Run:
 def _run_folders(sweep_dir: Path) -> list[Path]:
     """Folders under ``sweep_dir`` that hold a run (Hydra's ``.hydra/`` or a run's files)."""
     found: set[Path] = set()
-    for marker in (".hydra", PROVENANCE_FILE, FAILED_FILE, "config.json", "metrics.csv"):
+    for marker in (HYDRA_DIR, PROVENANCE_FILE, FAILED_FILE, CONFIG_FILE, "metrics.csv"):
         for path in sweep_dir.rglob(marker):
             folder = path.parent
             parts = folder.relative_to(sweep_dir).parts
@@ -170,7 +167,7 @@ def find_runs(sweep_dir: str | Path) -> list[Run]:
     if not root.is_dir():
         raise SweepError(f"{root} is not a folder")
     runs = [_read_run(folder) for folder in _run_folders(root)]
-    sweep = _read_json(root / SWEEP_FILE) or {}
+    sweep = read_json(root / SWEEP_FILE) or {}
     seen = {tuple(sorted(run.overrides)) for run in runs}
     for job in sweep.get("jobs") or []:
         if tuple(sorted(job)) not in seen:

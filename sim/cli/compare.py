@@ -10,7 +10,6 @@ status 2; failed, incomplete and missing runs are listed (and left out), exit st
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from collections.abc import Sequence
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sim.runs.atomic import write_atomic, write_text_atomic
+from sim.runs.files import CONFIG_FILE, read_json
 
 if TYPE_CHECKING:  # the heavy imports wait until the folder has been checked
     import pandas as pd
@@ -80,10 +80,7 @@ def _boundaries(data: compare.SweepData) -> dict:
 
     first = data.used[0].path
     assert first is not None
-    try:
-        data_dir = json.loads((first / "config.json").read_text(encoding="utf-8")).get("data_dir")
-    except (OSError, json.JSONDecodeError):
-        data_dir = None
+    data_dir = (read_json(first / CONFIG_FILE) or {}).get("data_dir")
     return load_region_data(data_dir).boundaries
 
 
@@ -165,7 +162,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not sweep_dir.is_dir():
         return _error(f"{sweep_dir} is not a folder")
     if args.progress:
-        from sim.hydra.sweep import sweep_progress
+        from sim.runs.folders import sweep_progress
 
         line = sweep_progress(sweep_dir)
         if line is None:

@@ -33,7 +33,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import matplotlib
 import matplotlib.patheffects as path_effects
@@ -51,6 +51,10 @@ from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path as MplPath
 
 from sim.runs.atomic import write_atomic
+
+if TYPE_CHECKING:
+    from sim.core.data import RegionData
+    from sim.core.run import SimulationResult
 
 # Select the non-interactive backend only when nobody has chosen one yet: switching backends after
 # pyplot has been imported would close the caller's figures, and MPLBACKEND is an explicit choice.
@@ -1048,3 +1052,12 @@ def write_run_figures(
     written += plot_headline_timeseries(metrics, figures_dir / "headline_indicators")
     written += plot_net_migration(cities, figures_dir / "population_change_by_city")
     return written
+
+
+def run_figure_writer(
+    result: SimulationResult, data: RegionData
+) -> Callable[[Path], list[Path]]:
+    """What :func:`sim.runs.output.write_run` calls to draw a run's figures into its folder."""
+    return lambda figures_dir: write_run_figures(
+        result.metrics, result.cities, data.boundaries, figures_dir
+    )

@@ -27,10 +27,11 @@ from omegaconf import DictConfig
 from sim.config.schema import ConfigError, SimConfig, validate_config
 from sim.core.data import DataError, RegionData, load_region_data
 from sim.core.run import simulate
-from sim.hydra import sweep
 from sim.hydra.checks import Checked, plain_key
 from sim.hydra.compose import to_plain
-from sim.runs.output import git_commit, write_run
+from sim.runs import folders
+from sim.runs.output import write_run
+from sim.runs.provenance import git_commit
 
 log = logging.getLogger("yrdsim")
 
@@ -85,11 +86,15 @@ def run(
         log.info("year %d (%d/%d)", year, year - start, end - start)
 
     result = simulate(config, data=data, progress=progress)
+    figures = None
+    if config.output.figures:
+        from sim.figures.run import run_figure_writer  # matplotlib only when drawing
+
+        figures = run_figure_writer(result, data)
     write_run(
         result,
         out_dir,
-        data,
-        figures=config.output.figures,
+        figures=figures,
         extra_provenance={"overrides": list(overrides or []), "output_dir": str(out_dir)},
     )
     last = result.metrics.iloc[-1]
@@ -106,7 +111,7 @@ def run(
 
 
 def task(cfg: DictConfig, out_dir: Path, overrides: list[str], sweeping: bool) -> str:
-    """Run one job: skip it if already done, isolate its failure in a sweep.
+    """Run one job: skip it if already done, isolate its failure in a folders.
 
     Args:
         cfg: The composed Hydra config of this job.
@@ -123,12 +128,12 @@ def task(cfg: DictConfig, out_dir: Path, overrides: list[str], sweeping: bool) -
     except (ConfigError, DataError) as exc:
         if not sweeping:
             fail(f"invalid configuration or data:\n{exc}")
-        sweep.write_failure(out_dir, exc, overrides)
+        folders.write_failure(out_dir, exc, overrides)
         log.error("run %s failed: invalid configuration or data:\n%s", out_dir, exc)
-        return sweep.FAILED
-    if sweeping and sweep.already_done(out_dir, config.config_hash()):
+        return folders.FAILED
+    if sweeping and folders.already_done(out_dir, config.config_hash()):
         log.info("skipping %s: already complete with the same configuration", out_dir)
-        recorded, current = sweep.recorded_commit(out_dir), git_commit(Path(__file__).parent)
+        recorded, current = folders.recorded_commit(out_dir), git_commit(Path(__file__).parent)
         if recorded != current:
             log.warning(
                 "%s was made by code version %s, not the current %s; delete the folder to "
@@ -137,23 +142,23 @@ def task(cfg: DictConfig, out_dir: Path, overrides: list[str], sweeping: bool) -
                 recorded,
                 current,
             )
-        return sweep.SKIPPED
-    sweep.clear_failure(out_dir)
+        return folders.SKIPPED
+    folders.clear_failure(out_dir)
     try:
         run(config, data, out_dir, overrides)
     except (ConfigError, DataError) as exc:  # checks against the data, made by the model
         if not sweeping:
             fail(f"invalid configuration or data:\n{exc}")
-        sweep.write_failure(out_dir, exc, overrides)
+        folders.write_failure(out_dir, exc, overrides)
         log.error("run %s failed: invalid configuration or data:\n%s", out_dir, exc)
-        return sweep.FAILED
+        return folders.FAILED
     except Exception as exc:
-        sweep.write_failure(out_dir, exc, overrides)
+        folders.write_failure(out_dir, exc, overrides)
         if not sweeping:
             raise
         log.exception("run %s failed (the sweep goes on)", out_dir)
-        return sweep.FAILED
-    return sweep.RAN
+        return folders.FAILED
+    return folders.RAN
 
 
 @hydra.main(version_base="1.3", config_path="../../configs", config_name="config")

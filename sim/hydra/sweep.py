@@ -1,14 +1,11 @@
-"""Sweeps with ``yrdsim -m``: stable run folders, resume, failure markers and progress.
+"""Sweeps with ``yrdsim -m``: Hydra's side of run folders, resume and progress.
 
-This module is part of the CLI boundary (it imports Hydra); the simulation core never imports
-it. It provides
+The run-folder format (names, completeness, failure markers, progress lines) is
+:mod:`sim.runs.folders`; this module connects it to Hydra:
 
-* :func:`run_folder_name` and the ``yrdsim_run_name`` resolver used by ``hydra.sweep.subdir``:
-  a run's folder is named from its overrides, not from its position in the sweep, so re-running
-  a sweep with the overrides in another order finds the same folders;
-* :func:`already_done`: whether a run folder holds a complete run of the same configuration
-  (then the run is skipped);
-* :func:`write_failure`: the ``failed.json`` marker of a run that raised;
+* the ``yrdsim_run_name`` resolver used by ``hydra.run.dir`` and ``hydra.sweep.subdir``
+  (:func:`sim.runs.folders.run_folder_name` of the job's overrides);
+* :func:`expand_sweep`: the jobs of a sweep, as Hydra's basic sweeper makes them;
 * :class:`SweepProgress`: a Hydra callback that writes ``sweep.json`` (the jobs of the sweep)
   into the sweep folder, logs "run k/N done, elapsed, ETA" after each job and, at the end,
   prints a summary and exits with status 1 if any run failed.
@@ -20,14 +17,12 @@ or in submitit jobs on other machines (the sweep folder must be on a shared file
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import shutil
 import sys
 import time
-import traceback
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,59 +31,19 @@ from hydra.experimental.callback import Callback
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
-from sim.config.schema import changes_results
 from sim.runs.atomic import write_text_atomic
-from sim.runs.output import PROVENANCE_FILE, is_complete
+from sim.runs.files import FAILED_FILE, PROGRESS_DIR, SWEEP_FILE, read_json
+from sim.runs.folders import (
+    FAILED,
+    RAN,
+    SKIPPED,
+    format_duration,
+    progress_line,
+    progress_markers,
+    run_folder_name,
+)
 
 log = logging.getLogger("yrdsim.sweep")
-
-FAILED_FILE = "failed.json"
-SWEEP_FILE = "sweep.json"
-PROGRESS_DIR = ".progress"
-
-#: Task statuses returned by the ``yrdsim`` task function.
-RAN, SKIPPED, FAILED = "ran", "skipped", "failed"
-
-#: Override keys that do not distinguish runs in a folder name (or are part of it already).
-_NAME_KEYS = {"scenario", "seed", "experiment"}
-
-
-# --------------------------------------------------------------------------------------------
-# Run folder names
-# --------------------------------------------------------------------------------------------
-
-
-def override_key(override: str) -> str:
-    """The key of a ``key=value`` override, without Hydra's ``+``/``++``/``~`` prefixes."""
-    return override.split("=", 1)[0].lstrip("+~")
-
-
-def run_folder_name(scenario: str, seed: int, overrides: list[str]) -> str:
-    """Folder name of a run in a sweep: ``<scenario>_seed<seed>[_<hash>]``.
-
-    The hash (8 hex digits) is of the sorted overrides other than ``scenario``, ``seed``,
-    ``experiment`` and the output options (``output.*``, which change no number), so it
-    does not depend on the order of the overrides and two runs differing in any other
-    override (a lever, a parameter) get different folders.
-
-    Args:
-        scenario: The scenario's name.
-        seed: The run's seed.
-        overrides: The run's task overrides (``hydra.overrides.task``).
-
-    Returns:
-        A folder name without path separators.
-    """
-    others = sorted(
-        o
-        for o in overrides
-        if override_key(o) not in _NAME_KEYS and changes_results(override_key(o))
-    )
-    name = f"{scenario}_seed{seed}"
-    if others:
-        name += "_" + hashlib.sha256("\n".join(others).encode()).hexdigest()[:8]
-    return name.replace("/", "-").replace("\\", "-")
-
 
 def _run_name_resolver(*, _root_: DictConfig) -> str:
     overrides = OmegaConf.select(_root_, "hydra.overrides.task", default=[]) or []
@@ -97,55 +52,6 @@ def _run_name_resolver(*, _root_: DictConfig) -> str:
 
 if not OmegaConf.has_resolver("yrdsim_run_name"):
     OmegaConf.register_new_resolver("yrdsim_run_name", _run_name_resolver)
-
-
-# --------------------------------------------------------------------------------------------
-# Resume and failure markers
-# --------------------------------------------------------------------------------------------
-
-
-def read_json(path: Path) -> dict[str, Any] | None:
-    """The JSON object in ``path``, or ``None`` if it is missing or unreadable."""
-    try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return None
-    return value if isinstance(value, dict) else None
-
-
-def already_done(run_dir: Path, config_hash: str) -> bool:
-    """Whether ``run_dir`` holds a complete run of the configuration with ``config_hash``.
-
-    A folder that is complete but was produced by another configuration (the YAML or an
-    override changed) is not done: the run is repeated and overwrites it.
-    """
-    if not is_complete(run_dir):
-        return False
-    record = read_json(Path(run_dir) / PROVENANCE_FILE) or {}
-    return record.get("config_hash") == config_hash
-
-
-def recorded_commit(run_dir: Path) -> str | None:
-    """The git commit recorded in a run folder's ``provenance.json``."""
-    return (read_json(Path(run_dir) / PROVENANCE_FILE) or {}).get("git_commit")
-
-
-def write_failure(run_dir: Path, error: BaseException, overrides: list[str]) -> Path:
-    """Write ``failed.json`` (error type, message, traceback, overrides) into ``run_dir``."""
-    record = {
-        "failed": True,
-        "error_type": type(error).__name__,
-        "message": str(error),
-        "traceback": "".join(traceback.format_exception(error)),
-        "overrides": overrides,
-        "time": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
-    return write_text_atomic(Path(run_dir) / FAILED_FILE, json.dumps(record, indent=2) + "\n")
-
-
-def clear_failure(run_dir: Path) -> None:
-    """Remove a ``failed.json`` left by an earlier attempt of this run."""
-    (Path(run_dir) / FAILED_FILE).unlink(missing_ok=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -175,45 +81,6 @@ def expand_sweep(params: dict[str, str] | None, arguments: list[str]) -> list[li
     except Exception:  # an unusual sweep only loses the progress total
         return None
     return [list(job) for batch in batches for job in batch]
-
-
-def _format_duration(seconds: float) -> str:
-    return str(timedelta(seconds=round(seconds)))
-
-
-def progress_line(statuses: list[str], total: int | None, elapsed: float) -> str:
-    """One line of sweep progress: runs done of the total, elapsed time and estimate.
-
-    The estimate assumes the remaining runs take as long, per run actually simulated, as those
-    done so far (skipped runs take no time); with parallel workers the elapsed wall time already
-    reflects the parallelism.
-
-    Args:
-        statuses: Status of each finished job (``ran``, ``skipped``, ``failed``).
-        total: Number of jobs in the sweep, if known.
-        elapsed: Wall seconds since the sweep started.
-
-    Returns:
-        E.g. ``run 3/10 done (1 skipped, 0 failed), elapsed 0:00:12, ETA 0:00:28``.
-    """
-    done = len(statuses)
-    skipped = statuses.count(SKIPPED)
-    failed = statuses.count(FAILED)
-    worked = done - skipped
-    of = f"/{total}" if total else ""
-    text = (
-        f"run {done}{of} done ({skipped} skipped, {failed} failed), "
-        f"elapsed {_format_duration(elapsed)}"
-    )
-    if total:
-        remaining = max(total - done, 0)
-        if remaining == 0:
-            text += ", sweep complete"
-        elif worked:
-            text += f", ETA {_format_duration(elapsed / worked * remaining)}"
-        else:
-            text += ", ETA unknown"
-    return text
 
 
 class SweepProgress(Callback):
@@ -272,7 +139,7 @@ class SweepProgress(Callback):
         }
         write_text_atomic(markers / f"{number:06d}.json", json.dumps(marker) + "\n")
         sweep = read_json(sweep_dir / SWEEP_FILE) or {}
-        statuses = [m["status"] for m in _markers(sweep_dir)]
+        statuses = [m["status"] for m in progress_markers(sweep_dir)]
         elapsed = time.time() - float(sweep.get("started_epoch", time.time()))
         log.info("sweep progress: %s", progress_line(statuses, sweep.get("total"), elapsed))
 
@@ -280,12 +147,12 @@ class SweepProgress(Callback):
         """Print the sweep's summary; exit with status 1 if any run failed."""
         sweep_dir = Path(str(config.hydra.sweep.dir))
         sweep = read_json(sweep_dir / SWEEP_FILE) or {}
-        markers = _markers(sweep_dir)
+        markers = progress_markers(sweep_dir)
         statuses = [m["status"] for m in markers]
         elapsed = time.time() - float(sweep.get("started_epoch", time.time()))
         total = sweep.get("total") or len(markers)
         print(
-            f"yrdsim: sweep finished in {_format_duration(elapsed)}: {total} runs, "
+            f"yrdsim: sweep finished in {format_duration(elapsed)}: {total} runs, "
             f"{statuses.count(RAN)} ran, {statuses.count(SKIPPED)} skipped (already complete), "
             f"{statuses.count(FAILED)} failed; outputs in {sweep_dir}",
             flush=True,
@@ -306,25 +173,3 @@ class SweepProgress(Callback):
             sys.exit(1)
 
 
-def sweep_progress(sweep_dir: Path) -> str | None:
-    """The progress line of a sweep folder, read from its files (any launcher, any machine).
-
-    Returns:
-        E.g. ``run 12/50 done (0 skipped, 0 failed), elapsed 0:01:10, ETA 0:03:42``, or
-        ``None`` if the folder has no ``sweep.json`` (not a ``yrdsim -m`` folder).
-    """
-    sweep = read_json(Path(sweep_dir) / SWEEP_FILE)
-    if sweep is None:
-        return None
-    markers = _markers(Path(sweep_dir))
-    statuses = [m["status"] for m in markers]
-    started = float(sweep.get("started_epoch", time.time()))
-    total = sweep.get("total")
-    finished = total is not None and len(markers) >= total and markers
-    end = max(float(m.get("finished_epoch", started)) for m in markers) if finished else time.time()
-    return progress_line(statuses, total, end - started)
-
-
-def _markers(sweep_dir: Path) -> list[dict[str, Any]]:
-    found = (read_json(p) for p in sorted((sweep_dir / PROGRESS_DIR).glob("*.json")))
-    return [m for m in found if m is not None]
