@@ -13,50 +13,23 @@ References:
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    field_validator,
-    model_validator,
+from pydantic import ConfigDict, Field, field_validator, model_validator
+
+from scenarios.types import (
+    SIZE_CLASSES,
+    LinkMode,
+    NonNegative,
+    Number,
+    Portability,
+    Positive,
+    Province,
+    Share,
+    SizeClass,
+    StrictModel,
+    Year,
 )
-
-SizeClass = Literal["megacity", "super_large", "large_1", "large_2", "medium", "small"]
-Province = Literal["Shanghai", "Jiangsu", "Zhejiang", "Anhui"]
-Portability = Literal["city", "province", "yrd"]
-
-#: Transport modes a new link can have, and whether each runs on rails (access time applies).
-LinkMode = Literal["hsr", "rail", "road", "expressway", "road+rail"]
-
-#: Earliest and latest year a lever may name (the data's opening years start in the 1800s).
-EARLIEST_YEAR = 1800
-LATEST_YEAR = 2100
-
-
-def _not_boolean(value: Any) -> Any:
-    """Refuse ``true``/``false`` where a number is expected (pydantic would read them as 1/0)."""
-    if isinstance(value, bool):
-        raise ValueError(f"expected a number, not the boolean {str(value).lower()}")
-    return value
-
-
-#: A finite number (NaN, inf, text and booleans refused).
-Number = Annotated[float, BeforeValidator(_not_boolean), Field(allow_inf_nan=False)]
-#: A whole number (fractions, NaN, text and booleans refused).
-Whole = Annotated[int, BeforeValidator(_not_boolean)]
-NonNegative = Annotated[Number, Field(ge=0)]
-Positive = Annotated[Number, Field(gt=0)]
-Share = Annotated[Number, Field(ge=0, le=1)]
-Year = Annotated[Whole, Field(ge=EARLIEST_YEAR, le=LATEST_YEAR)]
-
-
-class StrictModel(BaseModel):
-    """Base for all configuration models: unknown keys refused, immutable once validated."""
-
-    model_config = ConfigDict(extra="forbid", strict=False, frozen=True)
 
 
 class TransportProject(StrictModel):
@@ -206,7 +179,7 @@ class ResidencyLever(StrictModel):
     @field_validator("by_size_class")
     @classmethod
     def _all_classes(cls, value: dict[str, ClassPolicy]) -> dict[str, ClassPolicy]:
-        missing = [c for c in SizeClass.__args__ if c not in value]  # type: ignore[attr-defined]
+        missing = [c for c in SIZE_CLASSES if c not in value]
         if missing:
             raise ValueError(f"policy missing for size class(es) {', '.join(missing)}")
         return value

@@ -25,6 +25,7 @@ from sim.analysis.calibration import (
     write_defaults,
     write_evaluations,
 )
+from sim.hydra.compose import hindcast_config
 
 
 def test_few_global_parameters_with_priors_inside_bounds():
@@ -80,7 +81,7 @@ def test_defaults_are_rewritten_in_place_keeping_comments(tmp_path):
 
 def test_one_evaluation_is_recorded(region, tmp_path):
     calibrator = Calibrator(
-        region, seeds=(0,), extra_overrides=["persons_per_agent=4000", "end_year=2012"]
+        region, hindcast_config(["persons_per_agent=4000", "end_year=2012"]), seeds=(0,)
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -91,7 +92,7 @@ def test_one_evaluation_is_recorded(region, tmp_path):
     assert header.split(",")[:4] == ["number", "stage", "seconds", "sse"]
     assert float(row.split(",")[3]) == sse
     with pytest.raises(ValueError):
-        Calibrator(region, parameters=PARAMETERS + PARAMETERS[:1])
+        Calibrator(region, hindcast_config(), parameters=PARAMETERS + PARAMETERS[:1])
 
 
 def test_defaults_are_the_recorded_calibration():
@@ -111,7 +112,7 @@ def test_defaults_are_the_recorded_calibration():
 def test_unstable_points_are_penalised_without_running(region):
     defaults = sim.load_config([]).params
     assert own_size_elasticity({}, defaults) < -STABILITY_MARGIN  # the defaults are stable
-    calibrator = Calibrator(region, seeds=(0,))
+    calibrator = Calibrator(region, hindcast_config(), seeds=(0,))
     unstable = {"migration.real_wage_weight": 1.0, "migration.size_elasticity": 1.2}
     assert own_size_elasticity(unstable, defaults) > 0
     assert calibrator.evaluate(unstable) > PENALTY

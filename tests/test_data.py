@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.core.data import BUNDLED_DATA_DIR, SIZE_CLASSES, DataError, load_region_data
+from scenarios.types import SIZE_CLASSES
+from sim.core.data import BUNDLED_DATA_DIR, DataError, load_region_data
 
 
 def test_bundled_data_has_41_cities_and_valid_links(region):

@@ -13,6 +13,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import PathPatch
 
+from sim.figures import geometry
 from sim.figures import run as figures
 
 DATA_DIR = Path(__file__).parents[1] / "sim" / "data"
@@ -162,7 +163,7 @@ def test_net_migration_chart(tmp_path, city_table):
 def test_holes_are_cut_out():
     outer = np.array([[0, 0], [4, 0], [4, 4], [0, 4], [0, 0]], dtype=float)
     hole = np.array([[1, 1], [3, 1], [3, 3], [1, 3], [1, 1]], dtype=float)  # same orientation
-    path = figures.compound_path([[outer, hole]])
+    path = geometry.compound_path([[outer, hole]])
     fig = Figure(figsize=(1, 1), dpi=100)
     FigureCanvasAgg(fig)
     ax = fig.add_axes((0, 0, 1, 1))
@@ -177,11 +178,11 @@ def test_holes_are_cut_out():
 
 
 def test_province_borders_drop_internal_segments(boundaries):
-    segments = figures.province_border_segments(boundaries["features"])
+    segments = geometry.province_border_segments(boundaries["features"])
     total = sum(
         len(ring) - 1
         for f in boundaries["features"]
-        for rings in figures.geometry_polygons(f["geometry"])
+        for rings in geometry.geometry_polygons(f["geometry"])
         for ring in rings
     )
     assert 0 < len(segments) < total

@@ -15,8 +15,8 @@ import pytest
 
 import sim
 from agents.talent import group_counts
-from sim.analysis.validation import hindcast_config
 from sim.core.model import YRDModel
+from sim.hydra.compose import hindcast_config
 
 SCALE = ("persons_per_agent=2000",)
 

@@ -12,7 +12,6 @@ import pytest
 import sim
 from sim.analysis.validation import (
     fit,
-    hindcast_config,
     mae_pct,
     naive_forecasts,
     r2_log_growth,
@@ -22,6 +21,8 @@ from sim.analysis.validation import (
 from sim.core.data import RegionData
 from sim.core.model import YRDModel
 from sim.core.network import TransportNetwork
+from sim.figures.validation import plot_validation
+from sim.hydra.compose import hindcast_config
 
 FAST = ("persons_per_agent=4000",)
 
@@ -137,8 +138,9 @@ def test_naive_forecasts(region: RegionData):
 def test_validation_report(region: RegionData, tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        result = validate(region, seeds=(0,), overrides=FAST)
-    path = write_validation(result, tmp_path, figures=True)
+        result = validate(region, hindcast_config(FAST), seeds=(0,))
+    path = write_validation(result, tmp_path)
+    plot_validation(result.table, result.report, tmp_path)
     report = json.loads(path.read_text())
     for key in ("r2_log_growth", "mae_pct"):
         assert np.isfinite(report[key])

@@ -41,10 +41,11 @@ from scipy.optimize import minimize
 from scipy.stats import qmc
 
 import sim
+from sim.analysis.factors import CALIBRATED, Factor, apply_factors
 from sim.analysis.validation import run_hindcast
 from sim.config.parameters import BehaviourParams
 from sim.config.schema import CONFIG_DIR
-from sim.core.data import RegionData, load_region_data
+from sim.core.data import RegionData
 from sim.runs.atomic import write_text_atomic
 
 DEFAULTS_PATH = CONFIG_DIR / "params" / "default.yaml"
@@ -53,82 +54,11 @@ BEGIN_MARK = "# --- calibration (written by yrdsim-calibrate; do not edit by han
 END_MARK = "# --- end of calibration ---"
 
 
-@dataclass(frozen=True)
-class Parameter:
-    """One fitted parameter.
-
-    Attributes:
-        path: Dotted key under ``params`` (e.g. ``migration.real_wage_weight``).
-        prior: Value before calibration (the search starts its design around it).
-        low: Lower bound.
-        high: Upper bound.
-        source: Where the prior and bounds come from.
-    """
-
-    path: str
-    prior: float
-    low: float
-    high: float
-    source: str
-
-    def to_unit(self, value: float) -> float:
-        """Position of ``value`` in [0, 1] between the bounds."""
-        return (value - self.low) / (self.high - self.low)
-
-    def from_unit(self, unit: float) -> float:
-        """Value at position ``unit`` (clipped to [0, 1]) between the bounds."""
-        return self.low + float(np.clip(unit, 0.0, 1.0)) * (self.high - self.low)
-
+#: A fitted parameter: a factor of the one table (:mod:`sim.analysis.factors`) with a prior.
+Parameter = Factor
 
 #: The fitted parameters, their priors and bounds (docs/VALIDATION.md, "Calibration").
-PARAMETERS: tuple[Parameter, ...] = (
-    Parameter(
-        "migration.real_wage_weight",
-        1.5,
-        0.75,
-        3.0,
-        "Tombe & Zhu 2019: migration elasticity to real income about 1.5; bounds half and "
-        "twice the prior",
-    ),
-    Parameter(
-        "migration.moving_cost_per_hour",
-        0.5,
-        0.1,
-        1.5,
-        "assumption; Huang: 46 % utility loss of an inter-provincial migrant (about 0.6 log "
-        "points, i.e. 0.9 utility at weight 1.5, over 4-8 h); Hao et al. 2020: -45 % 2000-2015",
-    ),
-    Parameter(
-        "migration.size_elasticity",
-        0.5,
-        0.0,
-        1.2,
-        "assumption (gravity: flows proportional to destination size at 1)",
-    ),
-    Parameter(
-        "migration.public_service_weight",
-        1.0,
-        0.0,
-        2.0,
-        "assumption; scales the hukou penalty (1 - public-service access); Huang's 46 % loss "
-        "bounds the total penalty",
-    ),
-    Parameter(
-        "migration.steady_state_amenity_share",
-        1.0,
-        0.0,
-        1.0,
-        "share of the 2010 spatial pattern that is amenity (1 = the 2010 census is a "
-        "stationary point); no literature value",
-    ),
-    Parameter(
-        "labour.agglomeration_elasticity",
-        0.05,
-        0.02,
-        0.10,
-        "Combes & Gobillon 2015: 0.02-0.10",
-    ),
-)
+PARAMETERS: tuple[Factor, ...] = CALIBRATED
 
 
 #: Largest own-size elasticity of utility allowed (minus this margin): migration must stay
@@ -154,11 +84,6 @@ def own_size_elasticity(values: dict[str, float], defaults: BehaviourParams) -> 
     pull = 1.0 - get("labour.labour_elasticity") - get("labour.agglomeration_elasticity")
     pull += get("migration.housing_share") * get("labour.housing_density_elasticity")
     return get("migration.size_elasticity") - get("migration.real_wage_weight") * pull
-
-
-def overrides_for(values: dict[str, float]) -> list[str]:
-    """Hydra overrides that set the given ``params`` values."""
-    return [f"params.{path}={value!r}" for path, value in values.items()]
 
 
 def log_share_errors(simulated: np.ndarray, observed: np.ndarray) -> np.ndarray:
@@ -198,18 +123,20 @@ class Calibrator:
 
     Args:
         data: The region's data.
+        config: The hindcast configuration evaluated (typed, composed once, e.g. by
+            :func:`sim.hydra.compose.hindcast_config` at the calibration's scale); each
+            evaluation is it with the parameters' values applied, run with each seed.
         parameters: The fitted parameters.
         seeds: Model seeds averaged in each evaluation (the same in every evaluation).
-        extra_overrides: Further Hydra overrides (e.g. ``persons_per_agent=2000``).
         log: Called with each evaluation (e.g. to print progress).
     """
 
     def __init__(
         self,
         data: RegionData,
+        config: sim.SimConfig,
         parameters: Sequence[Parameter] = PARAMETERS,
         seeds: Sequence[int] = (0, 1),
-        extra_overrides: Sequence[str] = (),
         log: Callable[[Evaluation], None] | None = None,
     ) -> None:
         if len(parameters) > 6:
@@ -217,12 +144,12 @@ class Calibrator:
         self.data = data
         self.parameters = tuple(parameters)
         self.seeds = tuple(seeds)
-        self.extra_overrides = tuple(extra_overrides)
+        self.config = config
         self.observed = data.census_population(2020).astype(float)
         self.evaluations: list[Evaluation] = []
         self.log = log
         self.stage = "start"
-        self.defaults = sim.load_config([]).params
+        self.defaults = config.params
 
     def values(self, unit: np.ndarray) -> dict[str, float]:
         """Parameter values at a point of the unit cube."""
@@ -240,8 +167,8 @@ class Calibrator:
         if elasticity > -STABILITY_MARGIN:
             sse = PENALTY + 100.0 * (elasticity + STABILITY_MARGIN)
         else:
-            overrides = [*self.extra_overrides, *overrides_for(values)]
-            sse = objective(run_hindcast(self.data, self.seeds, overrides), self.observed)
+            config = apply_factors(self.config, values)
+            sse = objective(run_hindcast(self.data, config, self.seeds), self.observed)
         evaluation = Evaluation(
             len(self.evaluations), self.stage, dict(values), sse, time.perf_counter() - clock
         )
@@ -299,7 +226,7 @@ class Calibrator:
             evaluations=list(self.evaluations),
             settings={
                 "seeds": list(self.seeds),
-                "extra_overrides": list(self.extra_overrides),
+                "persons_per_agent": self.config.persons_per_agent,
                 "n_design": n_design,
                 "max_nelder_mead_evaluations": max_evaluations,
                 "design_seed": seed,
@@ -402,11 +329,6 @@ def record(
         "fit_at_written_values": fit,
         **result.settings,
     }
-
-
-def load_data(data_dir: str | None = None) -> RegionData:
-    """The region's data (bundled when ``data_dir`` is None)."""
-    return load_region_data(data_dir)
 
 
 def dump_json(payload: dict, path: Path) -> Path:

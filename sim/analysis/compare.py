@@ -625,3 +625,10 @@ def runs_table(data_or_runs: SweepData | list[Run], root: Path) -> pd.DataFrame:
     return frame.sort_values(
         ["status", "run"], key=lambda c: c.map(order) if c.name == "status" else c, kind="stable"
     ).reset_index(drop=True)
+
+
+def group_label(row: pd.Series | dict, keys: list[str]) -> str:
+    """``"vouchers"`` or ``"vouchers, subsidy_rate=0.6"`` for a group's key values."""
+    parts = [str(row["scenario"])]
+    parts += [f"{k.rsplit('.', 1)[-1].rsplit('/', 1)[-1]}={row[k]}" for k in keys[1:]]
+    return ", ".join(parts)

@@ -6,7 +6,7 @@
   the scenario that moves it most, and the runs used, failed, incomplete or missing.
 
 Both work on the tables of :mod:`sim.analysis.compare` and show the headline indicators of
-:data:`sim.figures.run.HEADLINE_INDICATORS` in their display units.
+:data:`sim.core.recording.HEADLINE_INDICATORS` in their display units.
 """
 
 from __future__ import annotations
@@ -18,9 +18,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.analysis.compare import Reference
-from sim.figures.comparison import group_label
-from sim.figures.run import HEADLINE_INDICATORS
+from sim.analysis.compare import Reference, group_label
+from sim.core.recording import HEADLINE_INDICATORS
 
 _LATEX_SPECIAL = {
     "\\": r"\textbackslash{}",
@@ -188,7 +187,7 @@ def indicator_paragraph(
     """One paragraph: the reference's end-year value and which scenario moves it most.
 
     Args:
-        ind: A :data:`sim.figures.run.HEADLINE_INDICATORS` entry.
+        ind: A :data:`sim.core.recording.HEADLINE_INDICATORS` entry.
         diffs: ``differences.csv``.
         keys: Group columns.
         reference: The reference group.

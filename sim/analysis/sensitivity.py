@@ -1,8 +1,9 @@
 """Global sensitivity of the headline 2035 outcomes: Morris screening, then Sobol indices.
 
 Factors are behavioural parameters (uncertainties) and lever intensities of the
-``integrated`` scenario (:data:`FACTORS`); each is varied uniformly between its bounds around
-the project's (calibrated) defaults. Outcomes (:data:`OUTCOMES`), from a run 2020 -> 2035:
+``integrated`` scenario (:data:`FACTORS`, from the one table :mod:`sim.analysis.factors`); each is
+varied uniformly between its bounds around the project's (calibrated) defaults. Outcomes
+(:data:`OUTCOMES`), from a run 2020 -> 2035:
 
 * ``theil_gdppc_2035``: Theil index of GDP per capita across the population (``metrics.csv``).
 * ``theil_population_2035``: Theil index of the population distribution over the 41 cities,
@@ -12,8 +13,10 @@ the project's (calibrated) defaults. Outcomes (:data:`OUTCOMES`), from a run 202
 
 Morris elementary effects (``mu_star`` with bootstrap confidence intervals) screen all factors;
 Sobol first-order and total indices (Saltelli sampling, bootstrap confidence intervals) are
-then computed for the few factors that matter. Runs go through :func:`sim.simulate` with
-configurations validated by :func:`sim.validate_config`; no Hydra here.
+then computed for the few factors that matter. Runs go through :func:`sim.simulate` with the
+base configuration (typed, composed once by the caller: the ``integrated`` scenario at
+``persons_per_agent`` 2000) with each sample's factor values applied
+(:func:`sim.analysis.factors.apply_factors`); no Hydra here.
 
 References:
     Morris, M. D. (1991). Factorial sampling plans for preliminary computational experiments.
@@ -28,74 +31,19 @@ References:
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 import sim
-from sim.config.schema import validate_config
+from sim.analysis.factors import SENSITIVITY, Factor, apply_factors
+from sim.config.schema import SimConfig
 from sim.core.data import RegionData
 
-SIZE_CLASSES = ("megacity", "super_large", "large_1", "large_2", "medium", "small")
-
-
-@dataclass(frozen=True)
-class Factor:
-    """One uncertain input.
-
-    Attributes:
-        name: Short name (table column).
-        low: Lower bound.
-        high: Upper bound.
-        kind: ``param`` (a ``params`` path) or ``lever`` (an intensity applied by ``apply``).
-        description: What it is.
-    """
-
-    name: str
-    low: float
-    high: float
-    kind: str
-    description: str
-
-
-#: Behavioural parameters (``params.<name>``) and lever intensities of ``integrated``.
-FACTORS: tuple[Factor, ...] = (
-    Factor("migration.real_wage_weight", 0.75, 3.0, "param", "migration elasticity to real income"),
-    Factor("migration.moving_cost_per_hour", 0.1, 1.5, "param", "moving cost per hour of travel"),
-    Factor("migration.size_elasticity", 0.0, 1.2, "param", "weight of log destination size"),
-    Factor("labour.agglomeration_elasticity", 0.02, 0.10, "param", "TFP elasticity to population"),
-    Factor(
-        "labour.market_access_elasticity", 0.02, 0.2, "param", "TFP elasticity to market access"
-    ),
-    Factor(
-        "innovation.knowledge_access_elasticity",
-        0.1,
-        0.5,
-        "param",
-        "innovation hazard elasticity to knowledge access",
-    ),
-    Factor(
-        "innovation.project_value_log_mean",
-        -0.8,
-        -0.2,
-        "param",
-        "mean log value/cost of R&D-service projects",
-    ),
-    Factor("voucher_budget_multiplier", 0.5, 2.0, "lever", "x the yrd_platform voucher budgets"),
-    Factor("voucher_subsidy_rate", 0.3, 0.7, "lever", "share of a project's cost a voucher pays"),
-    Factor(
-        "hukou_barrier_reduction",
-        0.0,
-        1.0,
-        "lever",
-        "settlement barriers of every class = rules_2019 x (1 - reduction)",
-    ),
-    Factor("transport_delay_years", 0.0, 10.0, "lever", "Action Plan projects open this late"),
-)
+#: The factors varied (:data:`sim.analysis.factors.SENSITIVITY`).
+FACTORS: tuple[Factor, ...] = SENSITIVITY
 
 #: The headline outcomes.
 OUTCOMES: tuple[str, ...] = (
@@ -103,14 +51,6 @@ OUTCOMES: tuple[str, ...] = (
     "theil_population_2035",
     "innovations_2021_2035",
     "central_gdppc_ratio_2035",
-)
-
-#: The configuration varied (before the factors are applied).
-BASE_OVERRIDES: tuple[str, ...] = (
-    "scenario=integrated",
-    "end_year=2035",
-    "persons_per_agent=2000",
-    "output.figures=false",
 )
 
 
@@ -121,31 +61,6 @@ def problem(factors: Sequence[Factor]) -> dict[str, Any]:
         "names": [f.name for f in factors],
         "bounds": [[f.low, f.high] for f in factors],
     }
-
-
-def apply_factors(plain: dict[str, Any], values: dict[str, float]) -> dict[str, Any]:
-    """A copy of a plain configuration with the factor ``values`` applied."""
-    config = copy.deepcopy(plain)
-    scenario = config["scenario"]
-    for name, value in values.items():
-        if name == "voucher_budget_multiplier":
-            budgets = scenario["vouchers"]["budget_rmb_per_year_by_province"]
-            for province in budgets:
-                budgets[province] = budgets[province] * value
-        elif name == "voucher_subsidy_rate":
-            scenario["vouchers"]["subsidy_rate"] = value
-        elif name == "hukou_barrier_reduction":
-            status_quo = config["status_quo"]["residency"]["by_size_class"]
-            for size_class in SIZE_CLASSES:
-                barrier = status_quo[size_class]["settlement_barrier"] * (1.0 - value)
-                scenario["residency"]["by_size_class"][size_class]["settlement_barrier"] = barrier
-        elif name == "transport_delay_years":
-            for project in scenario["transport"]["projects"]:
-                project["year"] = int(project["year"] + round(value))
-        else:
-            section, key = name.split(".")
-            config["params"][section][key] = value
-    return config
 
 
 def outcomes(result: sim.SimulationResult) -> dict[str, float]:
@@ -166,17 +81,11 @@ def outcomes(result: sim.SimulationResult) -> dict[str, float]:
     }
 
 
-def base_plain(seed: int = 0, overrides: Sequence[str] = BASE_OVERRIDES) -> dict[str, Any]:
-    """The base configuration as plain data (from :func:`sim.load_config`)."""
-    config = sim.load_config([*overrides, f"seed={seed}"])
-    return config.model_dump(mode="json", by_alias=True)
-
-
 def evaluate(
-    plain: dict[str, Any], names: Sequence[str], row: np.ndarray, data: RegionData
+    base: SimConfig, names: Sequence[str], row: np.ndarray, data: RegionData
 ) -> dict[str, float]:
-    """Run one sample point and return its outcomes."""
-    config = validate_config(apply_factors(plain, dict(zip(names, map(float, row), strict=True))))
+    """Run one sample point (the factor values ``row`` applied to ``base``); its outcomes."""
+    config = apply_factors(base, dict(zip(names, map(float, row), strict=True)))
     return outcomes(sim.simulate(config, data=data))
 
 
@@ -184,24 +93,23 @@ def run_samples(
     samples: np.ndarray,
     factors: Sequence[Factor],
     data: RegionData,
-    seed: int = 0,
+    base: SimConfig,
     n_jobs: int = 1,
     progress: Callable[[int, int], None] | None = None,
 ) -> pd.DataFrame:
-    """Outcomes of every sample row (same seed: common random numbers), in sample order."""
-    plain = base_plain(seed)
+    """Outcomes of every sample row (``base``'s seed: common random numbers), in sample order."""
     names = [f.name for f in factors]
     if n_jobs == 1:
         rows = []
         for k, row in enumerate(samples):
-            rows.append(evaluate(plain, names, row, data))
+            rows.append(evaluate(base, names, row, data))
             if progress is not None:
                 progress(k + 1, len(samples))
     else:
         from joblib import Parallel, delayed
 
         rows = Parallel(n_jobs=n_jobs, batch_size=4)(
-            delayed(evaluate)(plain, names, row, data) for row in samples
+            delayed(evaluate)(base, names, row, data) for row in samples
         )
     frame = pd.DataFrame(rows, columns=list(OUTCOMES))
     return pd.concat([pd.DataFrame(samples, columns=names), frame], axis=1)
@@ -210,6 +118,7 @@ def run_samples(
 def morris(
     factors: Sequence[Factor],
     data: RegionData,
+    base: SimConfig,
     trajectories: int = 8,
     levels: int = 4,
     seed: int = 0,
@@ -221,7 +130,7 @@ def morris(
 
     spec = problem(factors)
     samples = morris_sample.sample(spec, trajectories, num_levels=levels, seed=seed)
-    runs = run_samples(samples, factors, data, n_jobs=n_jobs)
+    runs = run_samples(samples, factors, data, base, n_jobs=n_jobs)
     tables = []
     for outcome in OUTCOMES:
         result = morris_analyze.analyze(
@@ -257,6 +166,7 @@ def top_factors(indices: pd.DataFrame, count: int = 4) -> list[str]:
 def sobol(
     factors: Sequence[Factor],
     data: RegionData,
+    base: SimConfig,
     base_samples: int = 64,
     seed: int = 0,
     n_jobs: int = 1,
@@ -267,7 +177,7 @@ def sobol(
 
     spec = problem(factors)
     samples = sobol_sample.sample(spec, base_samples, calc_second_order=False, seed=seed)
-    runs = run_samples(samples, factors, data, n_jobs=n_jobs)
+    runs = run_samples(samples, factors, data, base, n_jobs=n_jobs)
     tables = []
     for outcome in OUTCOMES:
         result = sobol_analyze.analyze(
@@ -286,65 +196,3 @@ def sobol(
             )
         )
     return runs, pd.concat(tables, ignore_index=True)
-
-
-def plot_indices(morris_table: pd.DataFrame, sobol_table: pd.DataFrame | None, path) -> None:  # noqa: ANN001
-    """One row of panels per method: Morris mu*/mean and Sobol S1, ST with 95 % CIs."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    rows = 2 if sobol_table is not None else 1
-    fig, axes = plt.subplots(rows, len(OUTCOMES), figsize=(4.2 * len(OUTCOMES), 4.2 * rows + 1))
-    axes = np.atleast_2d(axes)
-    for col, outcome in enumerate(OUTCOMES):
-        ax = axes[0, col]
-        part = morris_table[morris_table["outcome"] == outcome].sort_values("mu_star_relative")
-        scale = part["mu_star"] / part["mu_star_relative"]
-        ax.barh(
-            part["factor"],
-            part["mu_star_relative"],
-            xerr=part["mu_star_conf"] / scale,
-            color="#4c72b0",
-            ecolor="0.3",
-            capsize=2,
-        )
-        ax.set_title(f"Morris: {outcome}", fontsize=9)
-        ax.set_xlabel("μ* / mean |outcome|", fontsize=8)
-        ax.tick_params(labelsize=7)
-        if sobol_table is not None:
-            ax = axes[1, col]
-            part = sobol_table[sobol_table["outcome"] == outcome]
-            y = np.arange(len(part))
-            ax.barh(
-                y - 0.2,
-                part["S1"],
-                0.4,
-                xerr=part["S1_conf"],
-                label="S1 (first order)",
-                color="#55a868",
-                ecolor="0.3",
-                capsize=2,
-            )
-            ax.barh(
-                y + 0.2,
-                part["ST"],
-                0.4,
-                xerr=part["ST_conf"],
-                label="ST (total)",
-                color="#c44e52",
-                ecolor="0.3",
-                capsize=2,
-            )
-            ax.set_yticks(y, part["factor"])
-            ax.set_title(f"Sobol: {outcome}", fontsize=9)
-            ax.set_xlabel("index (95 % CI)", fontsize=8)
-            ax.tick_params(labelsize=7)
-            ax.axvline(0, color="k", lw=0.5)
-            if col == 0:
-                ax.legend(fontsize=7)
-    fig.suptitle("Sensitivity of the 2035 headline outcomes (integrated scenario)", fontsize=11)
-    fig.tight_layout()
-    fig.savefig(path, dpi=170)
-    plt.close(fig)

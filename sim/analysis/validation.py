@@ -12,7 +12,8 @@ of 2020 (one number, which the model does not represent); the unscaled figures a
 well. The naive forecasts are *no change* (2020 = 2010), *uniform growth* (every city at the
 region's growth) and *province average* (every city at its province's growth).
 
-This module does not import Hydra: configurations come from :func:`sim.load_config`.
+The analysis takes the hindcast configuration typed (:func:`sim.hydra.compose.hindcast_config`
+composes it once); each seed's run is that configuration with the seed replaced.
 """
 
 from __future__ import annotations
@@ -27,19 +28,11 @@ import numpy as np
 import pandas as pd
 
 import sim
-from sim.core.data import RegionData, load_region_data
+from sim.core.data import RegionData
 from sim.runs.atomic import write_text_atomic
-
-#: The configuration of the hindcast (``configs/experiment/hindcast_2010.yaml``).
-HINDCAST_OVERRIDES: tuple[str, ...] = ("experiment=hindcast_2010", "output.figures=false")
 
 #: Seeds of the validation runs (common random numbers across calibration evaluations).
 DEFAULT_SEEDS: tuple[int, ...] = (0, 1, 2)
-
-
-def hindcast_config(overrides: Sequence[str] = (), seed: int = 0) -> sim.SimConfig:
-    """The hindcast configuration with extra Hydra ``overrides`` and a seed."""
-    return sim.load_config([*HINDCAST_OVERRIDES, f"seed={seed}", *overrides])
 
 
 def simulated_populations(
@@ -53,13 +46,23 @@ def simulated_populations(
 
 
 def run_hindcast(
-    data: RegionData,
-    seeds: Sequence[int] = DEFAULT_SEEDS,
-    overrides: Sequence[str] = (),
+    data: RegionData, config: sim.SimConfig, seeds: Sequence[int] = DEFAULT_SEEDS
 ) -> np.ndarray:
-    """Simulated 2020 populations, one row per seed (shape ``(len(seeds), n_cities)``)."""
+    """Simulated end-year populations of ``config`` run with each seed.
+
+    Args:
+        data: The region's data.
+        config: The hindcast configuration (e.g. from :func:`sim.hydra.compose.hindcast_config`).
+        seeds: The seeds; each run is ``config`` with that seed.
+
+    Returns:
+        One row per seed (shape ``(len(seeds), n_cities)``).
+    """
     return np.array(
-        [simulated_populations(hindcast_config(overrides, seed), data) for seed in seeds]
+        [
+            simulated_populations(config.model_copy(update={"seed": seed}), data)
+            for seed in seeds
+        ]
     )
 
 
@@ -130,21 +133,27 @@ class ValidationResult:
 
 
 def validate(
-    data: RegionData | None = None,
+    data: RegionData,
+    config: sim.SimConfig,
     seeds: Sequence[int] = DEFAULT_SEEDS,
     overrides: Sequence[str] = (),
 ) -> ValidationResult:
-    """Run the hindcast with ``seeds`` and compare it with the census and the naive forecasts."""
-    data = data if data is not None else load_region_data()
+    """Run the hindcast with ``seeds`` and compare it with the census and the naive forecasts.
+
+    Args:
+        data: The region's data.
+        config: The hindcast configuration (e.g. from :func:`sim.hydra.compose.hindcast_config`).
+        seeds: The seeds; each run is ``config`` with that seed.
+        overrides: The overrides ``config`` was composed with, recorded in the report.
+    """
     start = data.census_population(2010).astype(float)
     observed = data.census_population(2020).astype(float)
-    runs = run_hindcast(data, seeds, overrides)
+    runs = run_hindcast(data, config, seeds)
     closed = runs.mean(axis=0)
     scaled_runs = np.array([scale_to_total(r, observed.sum()) for r in runs])
     scaled = scaled_runs.mean(axis=0)
     per_seed = [fit(r, start, observed) for r in scaled_runs]
     naive = naive_forecasts(data)
-    config = hindcast_config(overrides, seeds[0])
     report: dict[str, Any] = {
         **fit(scaled, start, observed),
         "closed_region": fit(closed, start, observed),
@@ -154,7 +163,7 @@ def validate(
         },
         "baselines": {name: fit(p, start, observed) for name, p in naive.items()},
         "seeds": list(seeds),
-        "overrides": [*HINDCAST_OVERRIDES, *overrides],
+        "overrides": list(overrides),
         "persons_per_agent": config.persons_per_agent,
         "start_year": config.start_year,
         "end_year": config.end_year,
@@ -191,114 +200,14 @@ def validate(
     return ValidationResult(simulated=runs, report=report, table=table)
 
 
-def _signed(value: float) -> str:
-    """A number with a typographic minus sign."""
-    return f"{value:.2f}".replace("-", "\u2212")
+def write_validation(result: ValidationResult, out_dir: str | Path) -> Path:
+    """Write ``validation.json`` and ``validation_cities.csv`` to ``out_dir``.
 
-
-def plot_validation(table: pd.DataFrame, report: dict[str, Any], out_dir: Path) -> list[Path]:
-    """Simulated vs observed 2020 population (log axes) and 2010-2020 growth, PNG and PDF."""
-    import matplotlib
-    import matplotlib.ticker
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from sim.figures.run import PROVINCE_COLORS as colours
-    from sim.figures.run import place_labels_beside_markers, save_figure
-
-    written: list[Path] = []
-    labels: list[list[Any]] = []
-
-    def finish(fig, ax, name: str) -> list[Path]:  # noqa: ANN001
-        ax.legend(fontsize=8, loc="upper left")
-        fig.tight_layout()
-        place_labels_beside_markers(ax, labels[-1])
-        paths = save_figure(fig, out_dir / name)  # PNG and PDF, each written atomically
-        plt.close(fig)
-        return paths
-
-    def scatter(ax, x, y, xerr=None) -> None:  # noqa: ANN001
-        for province, colour in colours.items():
-            member = (table["province"] == province).to_numpy()
-            ax.scatter(x[member], y[member], s=18, color=colour, label=province, zorder=3)
-        if xerr is not None:
-            ax.errorbar(x, y, yerr=xerr, fmt="none", ecolor="0.6", lw=0.8, zorder=2)
-        labels.append(
-            [
-                ax.annotate(
-                    name,
-                    (xi, yi),
-                    xytext=(4, 0),
-                    textcoords="offset points",
-                    fontsize=5.5,
-                    color="0.2",
-                )
-                for xi, yi, name in zip(x, y, table["name_en"], strict=True)
-            ]
-        )
-
-    fig, ax = plt.subplots(figsize=(7, 7))
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    obs = table["census_2020"].to_numpy() / 1e6
-    simulated = table["simulated_2020"].to_numpy() / 1e6
-    err = np.vstack(
-        (
-            simulated - table["simulated_2020_min"].to_numpy() / 1e6,
-            table["simulated_2020_max"].to_numpy() / 1e6 - simulated,
-        )
-    )
-    scatter(ax, obs, simulated, err)
-    lo, hi = 0.8 * min(obs.min(), simulated.min()), 1.2 * max(obs.max(), simulated.max())
-    ax.plot([lo, hi], [lo, hi], color="k", lw=0.8, ls="--", label="45° line", zorder=1)
-    ax.set_xlim(lo, hi)
-    ax.set_ylim(lo, hi)
-    ticks = [t for t in (0.5, 1, 2, 5, 10, 20, 50) if lo <= t <= hi]
-    for axis in (ax.xaxis, ax.yaxis):
-        axis.set_major_locator(matplotlib.ticker.FixedLocator(ticks))
-        axis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
-        axis.set_minor_formatter(matplotlib.ticker.NullFormatter())
-    ax.set_xlabel("census 2020 population (million, log scale)")
-    ax.set_ylabel("simulated 2020 population (million, log scale)")
-    ax.set_title(
-        "Hindcast 2010→2020: population by city\n"
-        f"MAE {report['mae_pct']:.1f} % (no change "
-        f"{report['baselines']['no_change']['mae_pct']:.1f} %, province average "
-        f"{report['baselines']['province_average']['mae_pct']:.1f} %)",
-        fontsize=10,
-    )
-    written += finish(fig, ax, "validation_population_2020")
-
-    fig, ax = plt.subplots(figsize=(7, 7))
-    x = table["growth_observed_pct"].to_numpy()
-    y = table["growth_simulated_pct"].to_numpy()
-    scatter(ax, x, y)
-    lo, hi = min(x.min(), y.min()) - 3, max(x.max(), y.max()) + 3
-    ax.plot([lo, hi], [lo, hi], color="k", lw=0.8, ls="--", label="45° line", zorder=1)
-    regional = (table["census_2020"].sum() / table["census_2010"].sum() - 1) * 100
-    ax.axhline(regional, color="0.5", lw=0.6, ls=":", label="region (uniform growth)")
-    ax.set_xlim(lo, hi)
-    ax.set_ylim(lo, hi)
-    ax.set_xlabel("census growth 2010–2020 (%)")
-    ax.set_ylabel("simulated growth 2010–2020 (%, scaled to the regional total)")
-    ax.set_title(
-        "Hindcast 2010→2020: population growth by city\n"
-        f"R² of log growth {_signed(report['r2_log_growth'])} (province average "
-        f"{_signed(report['baselines']['province_average']['r2_log_growth'])})",
-        fontsize=10,
-    )
-    written += finish(fig, ax, "validation_growth")
-    return written
-
-
-def write_validation(result: ValidationResult, out_dir: str | Path, figures: bool = True) -> Path:
-    """Write ``validation.json``, ``validation_cities.csv`` and the two figures to ``out_dir``."""
+    The figures are :func:`sim.figures.validation.plot_validation`.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     result.table.to_csv(out / "validation_cities.csv", index=False)
-    if figures:
-        plot_validation(result.table, result.report, out)
     return write_text_atomic(
         out / "validation.json", json.dumps(result.report, indent=2, default=float) + "\n"
     )

@@ -16,15 +16,17 @@ from sim.analysis.calibration import (
     Calibrator,
     Evaluation,
     dump_json,
-    load_data,
     record,
     rounded,
     write_defaults,
     write_evaluations,
 )
+from sim.analysis.factors import apply_factors
 from sim.analysis.validation import DEFAULT_SEEDS, validate
 from sim.config.schema import CONFIG_DIR
-from sim.runs.output import git_commit
+from sim.core.data import load_region_data
+from sim.hydra.compose import HINDCAST_OVERRIDES, hindcast_config
+from sim.runs.provenance import git_commit
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -65,17 +67,15 @@ def main(argv: list[str] | None = None) -> int:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        calibrator = Calibrator(
-            load_data(),
-            seeds=args.seeds,
-            extra_overrides=[f"persons_per_agent={args.persons_per_agent}"],
-            log=log,
-        )
+        data = load_region_data()
+        scale = [f"persons_per_agent={args.persons_per_agent}"]
+        calibrator = Calibrator(data, hindcast_config(scale), seeds=args.seeds, log=log)
         result = calibrator.run(n_design=args.design, max_evaluations=args.max_evals)
         write_evaluations(result.evaluations, out / "evaluations.csv")
         values = rounded(result.best)
-        overrides = [f"params.{k}={v!r}" for k, v in values.items()]
-        fit_scale = validate(seeds=DEFAULT_SEEDS, overrides=overrides).report
+        overrides = [*HINDCAST_OVERRIDES, *(f"params.{k}={v!r}" for k, v in values.items())]
+        at_values = apply_factors(hindcast_config(), values)
+        fit_scale = validate(data, at_values, DEFAULT_SEEDS, overrides).report
     minutes = (time.perf_counter() - clock) / 60
     fit = {
         "r2_log_growth": fit_scale["r2_log_growth"],

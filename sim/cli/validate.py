@@ -1,4 +1,4 @@
-"""``yrdsim-validate OUT_DIR``: the 2010 -> 2020 hindcast against the census (no Hydra here)."""
+"""``yrdsim-validate OUT_DIR``: the 2010 -> 2020 hindcast against the census."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import time
 import warnings
 
 from sim.analysis.validation import DEFAULT_SEEDS, validate, write_validation
+from sim.core.data import load_region_data
+from sim.hydra.compose import HINDCAST_OVERRIDES, hindcast_config
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,8 +35,14 @@ def main(argv: list[str] | None = None) -> int:
     clock = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        result = validate(seeds=args.seeds, overrides=args.override)
-    path = write_validation(result, args.out_dir, figures=not args.no_figures)
+        config = hindcast_config(args.override)
+        overrides = [*HINDCAST_OVERRIDES, *args.override]
+        result = validate(load_region_data(), config, args.seeds, overrides)
+    path = write_validation(result, args.out_dir)
+    if not args.no_figures:
+        from sim.figures.validation import plot_validation
+
+        plot_validation(result.table, result.report, path.parent)
     r = result.report
     print(
         f"hindcast 2010-2020, model (mean of seeds {', '.join(map(str, args.seeds))}): "

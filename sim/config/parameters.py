@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from scenarios.levers import NonNegative, Number, Positive, Share, SizeClass, StrictModel, Whole
+from scenarios.types import NonNegative, Number, Positive, Share, SizeClass, StrictModel, Whole
 
 
 class MigrationParams(StrictModel):

@@ -15,16 +15,18 @@ import math
 import types
 import typing
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import annotated_types
 from pydantic import BaseModel, Field, ValidationError, ValidationInfo, field_validator
 from pydantic.fields import FieldInfo
 
-from scenarios.levers import LATEST_YEAR, ResidencyLever, ScenarioConfig, StrictModel, Whole
+from scenarios.levers import ResidencyLever, ScenarioConfig
+from scenarios.types import CENSUS_YEARS, LATEST_YEAR, StrictModel, Whole, mode_kind
 from sim.config.parameters import BehaviourParams
-from sim.core.data import CENSUS_YEARS, RegionData
-from sim.core.network import mode_kind
+
+if TYPE_CHECKING:
+    from sim.core.data import RegionData
 
 #: yrdsim's Hydra configuration folder (``configs/``, beside the ``sim`` package).
 CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs"

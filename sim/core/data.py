@@ -19,17 +19,9 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-BUNDLED_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+from scenarios.types import CENSUS_YEARS, PROVINCES, PROVINCIAL_CAPITALS
 
-#: City-size classes of the State Council 2014 standard (国发〔2014〕51号), as used by the levers.
-SIZE_CLASSES: tuple[str, ...] = (
-    "megacity",
-    "super_large",
-    "large_1",
-    "large_2",
-    "medium",
-    "small",
-)
+BUNDLED_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
 #: How the ``city_size_class_2020`` strings of ``cities.csv`` map onto :data:`SIZE_CLASSES`
 #: (checked in this order: "large II" before "large I").
@@ -42,21 +34,8 @@ _SIZE_CLASS_PREFIXES: tuple[tuple[str, str], ...] = (
     ("small", "small"),
 )
 
-#: Provincial capitals (Shanghai is a province-level city and its own capital).
-PROVINCIAL_CAPITALS: dict[str, str] = {
-    "Shanghai": "shanghai",
-    "Jiangsu": "nanjing",
-    "Zhejiang": "hangzhou",
-    "Anhui": "hefei",
-}
-
-PROVINCES: tuple[str, ...] = tuple(PROVINCIAL_CAPITALS)
-
 #: Prefecture-level cities of the YRD (Shanghai, Jiangsu 13, Zhejiang 11, Anhui 16).
 N_CITIES = 41
-
-#: Census years for which ``cities.csv`` holds resident populations (on 2020 boundaries).
-CENSUS_YEARS: tuple[int, ...] = (2010, 2020)
 
 #: Two boundary vertices of different cities closer than this are taken as a shared border.
 #: The bundled boundaries are simplified to about 1 km, so shared borders do not coincide exactly.

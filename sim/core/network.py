@@ -15,6 +15,7 @@ import numpy as np
 from scipy.sparse.csgraph import shortest_path
 
 from scenarios.levers import TransportLever, TransportProject
+from scenarios.types import mode_kind
 from sim.config.parameters import TransportParams
 from sim.core.data import RegionData, great_circle_km
 
@@ -36,18 +37,6 @@ class Line:
     in_vehicle_min: np.ndarray
     access_min: float
     year: int | None
-
-
-def mode_kind(mode: str) -> str:
-    """Map a data or config mode onto ``hsr``, ``road+rail``, ``rail`` or ``road``."""
-    text = mode.lower()
-    if "hsr" in text:
-        return "hsr"
-    if "road+rail" in text:
-        return "road+rail"
-    if "rail" in text:
-        return "rail"
-    return "road"
 
 
 def make_line(

@@ -115,6 +115,52 @@ TRAVEL_COLUMNS = list(TRAVEL_UNITS)
 VOUCHER_COLUMNS = list(VOUCHER_UNITS)
 
 
+@dataclass(frozen=True)
+class Indicator:
+    """A headline indicator as shown in figures and reports.
+
+    Attributes:
+        column: Column of ``metrics.csv``.
+        title: Panel title.
+        ylabel: Axis label with the display unit.
+        scale: Factor from the column's unit to the display unit.
+        flow: A flow over the year (zero in the start year, which is not drawn).
+    """
+
+    column: str
+    title: str
+    ylabel: str
+    scale: float = 1.0
+    flow: bool = False
+
+
+#: Headline indicators in display order: column, panel title, y label (unit), scale factor.
+HEADLINE_INDICATORS: tuple[Indicator, ...] = (
+    Indicator("population", "Population", "Million persons", 1e-6),
+    Indicator("gdp", "GDP", "RMB trillion", 1e-3),
+    Indicator("gdp_per_capita", "GDP per capita", "Thousand RMB per person", 1e-3),
+    Indicator("migrants", "Inter-city migrants", "Thousand persons per year", 1e-3, flow=True),
+    Indicator("innovations", "Innovations", "Count per year", 1.0, flow=True),
+    Indicator("voucher_spend", "Voucher spending", "RMB million per year", 1.0, flow=True),
+    Indicator(
+        "voucher_cross_region_share",
+        "Cross-region vouchers",
+        "Share of spending (%)",
+        100.0,
+        flow=True,
+    ),
+    Indicator("mean_travel_time_min", "Mean travel time", "Minutes"),
+    Indicator("theil_gdp_per_capita", "GDP p.c. inequality", "Theil index"),
+    Indicator("central_area_gdppc_ratio", "Central area GDP p.c.", "Ratio to whole region"),
+    Indicator(
+        "share_pop_within_60min_shanghai",
+        "\u2264 60 min from Shanghai",
+        "Share of population (%)",
+        100.0,
+    ),
+)
+
+
 @dataclass
 class Recorder:
     """Collects each year's records; builds the tables at the end of a run.

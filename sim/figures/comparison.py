@@ -29,24 +29,24 @@ from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, PathPatch
 
-from sim.analysis.compare import Reference
-from sim.figures.run import (
-    BASE_FONT_SIZE,
-    DIVERGING_CMAP,
-    HEADLINE_INDICATORS,
-    NO_DATA_COLOR,
-    OKABE_ITO,
-    city_labels,
+from sim.analysis.compare import Reference, group_label
+from sim.core.recording import HEADLINE_INDICATORS
+from sim.figures.geometry import (
     compound_path,
-    finish_panel_grid,
     geometry_polygons,
     label_point,
+    province_border_segments,
+)
+from sim.figures.labels import city_labels, repel_labels, short_name
+from sim.figures.style import (
+    BASE_FONT_SIZE,
+    DIVERGING_CMAP,
+    NO_DATA_COLOR,
+    OKABE_ITO,
+    finish_panel_grid,
     new_figure,
     plain_formatter,
-    province_border_segments,
-    repel_labels,
     save_figure,
-    short_name,
     styled,
     year_locator,
 )
@@ -68,13 +68,6 @@ CITY_MAP_METRICS: tuple[tuple[str, str], ...] = (
     ("population", "Population"),
     ("gdp_per_capita", "GDP per capita"),
 )
-
-
-def group_label(row: pd.Series | dict, keys: list[str]) -> str:
-    """``"vouchers"`` or ``"vouchers, subsidy_rate=0.6"`` for a group's key values."""
-    parts = [str(row["scenario"])]
-    parts += [f"{k.rsplit('.', 1)[-1].rsplit('/', 1)[-1]}={row[k]}" for k in keys[1:]]
-    return ", ".join(parts)
 
 
 @dataclass(frozen=True)

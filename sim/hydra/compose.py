@@ -6,6 +6,7 @@ validated :class:`sim.config.schema.SimConfig` it returns.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import yaml
@@ -45,3 +46,12 @@ def load_config(overrides: list[str] | None = None) -> SimConfig:
     except (HydraException, OmegaConfBaseException, yaml.YAMLError) as exc:
         raise translate_hydra_error(exc) from None
     return validate_config(to_plain_checked(composed))
+
+
+#: The overrides of the hindcast (``configs/experiment/hindcast_2010.yaml``), figures off.
+HINDCAST_OVERRIDES: tuple[str, ...] = ("experiment=hindcast_2010", "output.figures=false")
+
+
+def hindcast_config(overrides: Sequence[str] = (), seed: int = 0) -> SimConfig:
+    """The 2010 -> 2020 hindcast configuration with extra Hydra ``overrides`` and a seed."""
+    return load_config([*HINDCAST_OVERRIDES, f"seed={seed}", *overrides])

@@ -1,0 +1,243 @@
+"""The one table of factors that calibration and sensitivity vary.
+
+A factor is either an **uncertainty** (a behavioural parameter, the dotted path under
+``params``) or a **lever** intensity (applied to a scenario by :func:`apply_factors`). Each has
+its bounds, unit and source; calibration fits some of the uncertainties
+(:data:`CALIBRATED`, starting from their ``prior``), sensitivity varies :data:`SENSITIVITY`.
+Configurations are typed throughout: a factor's value is set on a validated
+:class:`~sim.config.schema.SimConfig`, which is validated again; no Hydra.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from scenarios.types import SIZE_CLASSES
+from sim.config.schema import SimConfig, validate_config
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One varied input.
+
+    Attributes:
+        name: For an uncertainty its dotted path under ``params`` (e.g.
+            ``migration.real_wage_weight``); for a lever a short name.
+        low: Lower bound.
+        high: Upper bound.
+        unit: Unit of the value.
+        source: Where the bounds (and the prior) come from.
+        kind: ``uncertainty`` (a behavioural parameter) or ``lever`` (an intensity).
+        prior: Value before calibration (uncertainties that are calibrated).
+    """
+
+    name: str
+    low: float
+    high: float
+    unit: str
+    source: str
+    kind: Literal["uncertainty", "lever"]
+    prior: float | None = None
+
+    @property
+    def path(self) -> str:
+        """The dotted path under ``params`` of an uncertainty (its name)."""
+        return self.name
+
+    def to_unit(self, value: float) -> float:
+        """Position of ``value`` in [0, 1] between the bounds."""
+        return (value - self.low) / (self.high - self.low)
+
+    def from_unit(self, unit: float) -> float:
+        """Value at position ``unit`` (clipped to [0, 1]) between the bounds."""
+        return self.low + float(np.clip(unit, 0.0, 1.0)) * (self.high - self.low)
+
+
+#: Every factor, once (docs/VALIDATION.md: "Calibration" and "Sensitivity").
+FACTORS: tuple[Factor, ...] = (
+    Factor(
+        "migration.real_wage_weight",
+        0.75,
+        3.0,
+        "utility per log point of real income",
+        "Tombe & Zhu 2019: migration elasticity to real income about 1.5; bounds half and "
+        "twice the prior",
+        "uncertainty",
+        prior=1.5,
+    ),
+    Factor(
+        "migration.moving_cost_per_hour",
+        0.1,
+        1.5,
+        "utility per hour of travel",
+        "assumption; Huang: 46 % utility loss of an inter-provincial migrant (about 0.6 log "
+        "points, i.e. 0.9 utility at weight 1.5, over 4-8 h); Hao et al. 2020: -45 % 2000-2015",
+        "uncertainty",
+        prior=0.5,
+    ),
+    Factor(
+        "migration.size_elasticity",
+        0.0,
+        1.2,
+        "utility per log resident",
+        "assumption (gravity: flows proportional to destination size at 1)",
+        "uncertainty",
+        prior=0.5,
+    ),
+    Factor(
+        "migration.public_service_weight",
+        0.0,
+        2.0,
+        "utility of full access to local public services",
+        "assumption; scales the hukou penalty (1 - public-service access); Huang's 46 % loss "
+        "bounds the total penalty",
+        "uncertainty",
+        prior=1.0,
+    ),
+    Factor(
+        "migration.steady_state_amenity_share",
+        0.0,
+        1.0,
+        "share",
+        "share of the 2010 spatial pattern that is amenity (1 = the 2010 census is a "
+        "stationary point); no literature value",
+        "uncertainty",
+        prior=1.0,
+    ),
+    Factor(
+        "labour.agglomeration_elasticity",
+        0.02,
+        0.10,
+        "elasticity of TFP to population",
+        "Combes & Gobillon 2015: 0.02-0.10",
+        "uncertainty",
+        prior=0.05,
+    ),
+    Factor(
+        "labour.market_access_elasticity",
+        0.02,
+        0.2,
+        "elasticity of TFP to market access",
+        "assumption (sensitivity range around the default 0.1)",
+        "uncertainty",
+    ),
+    Factor(
+        "innovation.knowledge_access_elasticity",
+        0.1,
+        0.5,
+        "elasticity of the innovation hazard to knowledge access",
+        "assumption (sensitivity range around the default 0.3)",
+        "uncertainty",
+    ),
+    Factor(
+        "innovation.project_value_log_mean",
+        -0.8,
+        -0.2,
+        "mean log value/cost of R&D-service projects",
+        "assumption (sensitivity range around the default -0.5)",
+        "uncertainty",
+    ),
+    Factor(
+        "voucher_budget_multiplier",
+        0.5,
+        2.0,
+        "x the yrd_platform voucher budgets",
+        "lever range of the sensitivity study",
+        "lever",
+    ),
+    Factor(
+        "voucher_subsidy_rate",
+        0.3,
+        0.7,
+        "share of a project's cost a voucher pays",
+        "lever range of the sensitivity study",
+        "lever",
+    ),
+    Factor(
+        "hukou_barrier_reduction",
+        0.0,
+        1.0,
+        "share of the rules_2019 settlement barriers removed in every size class",
+        "lever range of the sensitivity study",
+        "lever",
+    ),
+    Factor(
+        "transport_delay_years",
+        0.0,
+        10.0,
+        "years the Action Plan projects open late",
+        "lever range of the sensitivity study",
+        "lever",
+    ),
+)
+
+BY_NAME: dict[str, Factor] = {f.name: f for f in FACTORS}
+
+#: The parameters calibration fits (at most six global parameters, never one per city).
+CALIBRATED: tuple[Factor, ...] = tuple(
+    BY_NAME[name]
+    for name in (
+        "migration.real_wage_weight",
+        "migration.moving_cost_per_hour",
+        "migration.size_elasticity",
+        "migration.public_service_weight",
+        "migration.steady_state_amenity_share",
+        "labour.agglomeration_elasticity",
+    )
+)
+
+#: The factors of the global sensitivity study (behavioural parameters and lever intensities
+#: of the ``integrated`` scenario).
+SENSITIVITY: tuple[Factor, ...] = tuple(
+    BY_NAME[name]
+    for name in (
+        "migration.real_wage_weight",
+        "migration.moving_cost_per_hour",
+        "migration.size_elasticity",
+        "labour.agglomeration_elasticity",
+        "labour.market_access_elasticity",
+        "innovation.knowledge_access_elasticity",
+        "innovation.project_value_log_mean",
+        "voucher_budget_multiplier",
+        "voucher_subsidy_rate",
+        "hukou_barrier_reduction",
+        "transport_delay_years",
+    )
+)
+
+
+def apply_factors(config: SimConfig, values: Mapping[str, float]) -> SimConfig:
+    """``config`` with the factor ``values`` applied, validated again.
+
+    Args:
+        config: A validated configuration.
+        values: Value by factor name (an uncertainty's ``params`` path or a lever's name).
+
+    Returns:
+        The new configuration (``config`` is not changed).
+    """
+    plain = config.model_dump(mode="json", by_alias=True)
+    scenario = plain["scenario"]
+    for name, value in values.items():
+        if name == "voucher_budget_multiplier":
+            budgets = scenario["vouchers"]["budget_rmb_per_year_by_province"]
+            for province in budgets:
+                budgets[province] = budgets[province] * value
+        elif name == "voucher_subsidy_rate":
+            scenario["vouchers"]["subsidy_rate"] = value
+        elif name == "hukou_barrier_reduction":
+            status_quo = plain["status_quo"]["residency"]["by_size_class"]
+            for size_class in SIZE_CLASSES:
+                barrier = status_quo[size_class]["settlement_barrier"] * (1.0 - value)
+                scenario["residency"]["by_size_class"][size_class]["settlement_barrier"] = barrier
+        elif name == "transport_delay_years":
+            for project in scenario["transport"]["projects"]:
+                project["year"] = int(project["year"] + round(value))
+        else:
+            section, key = name.split(".")
+            plain["params"][section][key] = value
+    return validate_config(plain)
