@@ -10,7 +10,7 @@ import sim
 from scenarios import HINDCAST_SCENARIO_NAMES, SCENARIO_NAMES
 from sim.config.schema import ConfigError, check_against_data
 
-CONFIGS = Path(__file__).resolve().parents[1] / "configs"
+CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 
 
 @pytest.mark.parametrize("name", SCENARIO_NAMES)

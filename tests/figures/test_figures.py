@@ -16,7 +16,7 @@ from matplotlib.patches import PathPatch
 from sim.figures import geometry
 from sim.figures import run as figures
 
-DATA_DIR = Path(__file__).parents[1] / "sim" / "data"
+DATA_DIR = Path(__file__).parents[2] / "sim" / "data"
 YEARS = np.arange(2020, 2036)
 STEMS = ("population_change_map", "headline_indicators", "population_change_by_city")
 
