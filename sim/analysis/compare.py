@@ -561,10 +561,6 @@ def end_year_differences(data: SweepData, reference: Reference) -> pd.DataFrame:
     return out[columns].reset_index(drop=True)
 
 
-#: City columns that are labels or constants, not outcomes.
-CITY_ID_COLUMNS = ["city_id", "name_en", "province"]
-
-
 def summarise_cities(data: SweepData, reference: Reference) -> pd.DataFrame:
     """``city_summary.csv``: per group, city and metric of ``cities.csv`` in the final year.
 

@@ -12,14 +12,17 @@ Both work on the tables of :mod:`sim.analysis.compare` and show the headline ind
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from sim.analysis.compare import Reference, group_label
+from sim.analysis import compare
+from sim.analysis.compare import Reference, SweepData, group_label
 from sim.core.recording import HEADLINE_INDICATORS
+from sim.runs.atomic import write_atomic, write_text_atomic
+from sim.runs.files import COMPARISON_DIR, FIGURES_DIR
 
 _LATEX_SPECIAL = {
     "\\": r"\textbackslash{}",
@@ -378,3 +381,75 @@ def markdown_report(
             lines.append(f"- `{name}`{reason}")
         lines.append("")
     return "\n".join(lines)
+
+
+#: Draws the comparison figures: ``(summary, differences, city summary, sweep data, reference,
+#: figures folder) -> paths written`` (:func:`sim.figures.comparison.comparison_figure_writer`).
+ComparisonFigureWriter = Callable[
+    [pd.DataFrame, pd.DataFrame, pd.DataFrame, SweepData, Reference, Path], list[Path]
+]
+
+
+def _write_csv(frame: pd.DataFrame, path: Path) -> Path:
+    return write_atomic(path, lambda p: frame.to_csv(p, index=False))
+
+
+def write_comparison(
+    sweep_dir: Path,
+    *,
+    baseline: str = "baseline",
+    group_by: list[str] | None = None,
+    out: Path | None = None,
+    figures: ComparisonFigureWriter | None = None,
+) -> tuple[SweepData, list[Path]]:
+    """Compare a sweep and write the comparison folder.
+
+    Args:
+        sweep_dir: The sweep folder.
+        baseline: The reference (``NAME`` or ``KEY=VALUE``).
+        group_by: Override keys to group by besides the scenario (``None``: the varying ones).
+        out: Output folder (default ``SWEEP_DIR/comparison``).
+        figures: Draws the figures into ``OUT/figures``; ``None``: tables and text only.
+
+    Returns:
+        The sweep's data and the files written.
+
+    Raises:
+        SweepError: The folder is not a sweep folder or holds no complete run.
+    """
+    out = out or sweep_dir / COMPARISON_DIR
+    reference = Reference.parse(baseline)
+    data = compare.load_sweep(sweep_dir, group_by)
+    summary = compare.summarise_metrics(data)
+    diffs = compare.end_year_differences(data, reference)
+    cities = compare.summarise_cities(data, reference)
+    runs = compare.runs_table(data, sweep_dir)
+    years = compare.final_years(data)
+    written = [
+        _write_csv(summary, out / "summary.csv"),
+        _write_csv(cities, out / "city_summary.csv"),
+        _write_csv(diffs, out / "differences.csv"),
+        _write_csv(runs, out / "runs.csv"),
+    ]
+    figure_files: list[Path] = []
+    if figures is not None:
+        figure_files = figures(summary, diffs, cities, data, reference, out / FIGURES_DIR)
+        written += figure_files
+    written.append(
+        write_text_atomic(
+            out / "summary.tex", latex_table(summary, diffs, data.keys, years, reference)
+        )
+    )
+    report = markdown_report(
+        sweep_dir=sweep_dir,
+        runs=runs,
+        summary=summary,
+        diffs=diffs,
+        keys=data.keys,
+        years=years,
+        reference=reference,
+        figures=figure_files,
+        out_dir=out,
+    )
+    written.append(write_text_atomic(out / "report.md", report))
+    return data, written

@@ -16,12 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sim.runs.atomic import write_atomic, write_text_atomic
-from sim.runs.files import CONFIG_FILE, read_json
-
 if TYPE_CHECKING:  # the heavy imports wait until the folder has been checked
-    import pandas as pd
-
     from sim.analysis import compare
 
 PROG = "yrdsim-compare"
@@ -70,20 +65,6 @@ def _error(message: str) -> int:
     return 2
 
 
-def _write_csv(frame: pd.DataFrame, path: Path) -> Path:
-    return write_atomic(path, lambda p: frame.to_csv(p, index=False))
-
-
-def _boundaries(data: compare.SweepData) -> dict:
-    """The city boundaries of the data the runs used (the bundled data by default)."""
-    from sim.core.data import load_region_data
-
-    first = data.used[0].path
-    assert first is not None
-    data_dir = (read_json(first / CONFIG_FILE) or {}).get("data_dir")
-    return load_region_data(data_dir).boundaries
-
-
 def run_comparison(
     sweep_dir: Path,
     *,
@@ -92,65 +73,21 @@ def run_comparison(
     out: Path | None = None,
     figures: bool = True,
 ) -> tuple[compare.SweepData, list[Path]]:
-    """Compare a sweep and write the comparison folder.
-
-    Args:
-        sweep_dir: The sweep folder.
-        baseline: The reference (``NAME`` or ``KEY=VALUE``).
-        group_by: Override keys to group by besides the scenario (``None``: the varying ones).
-        out: Output folder (default ``SWEEP_DIR/comparison``).
-        figures: Draw the figures.
-
-    Returns:
-        The sweep's data and the files written.
+    """Compare a sweep and write the comparison folder (:func:`write_comparison`), with figures.
 
     Raises:
         compare.SweepError: The folder is not a sweep folder or holds no complete run.
     """
-    from sim.analysis import compare
+    from sim.analysis.report import write_comparison
 
-    out = out or sweep_dir / "comparison"
-    reference = compare.Reference.parse(baseline)
-    data = compare.load_sweep(sweep_dir, group_by)
-    summary = compare.summarise_metrics(data)
-    diffs = compare.end_year_differences(data, reference)
-    cities = compare.summarise_cities(data, reference)
-    runs = compare.runs_table(data, sweep_dir)
-    years = compare.final_years(data)
-    written = [
-        _write_csv(summary, out / "summary.csv"),
-        _write_csv(cities, out / "city_summary.csv"),
-        _write_csv(diffs, out / "differences.csv"),
-        _write_csv(runs, out / "runs.csv"),
-    ]
-    figure_files: list[Path] = []
+    writer = None
     if figures:
-        from sim.figures.comparison import write_comparison_figures
+        from sim.figures.comparison import comparison_figure_writer
 
-        figure_files = write_comparison_figures(
-            summary, diffs, cities, _boundaries(data), data.keys, reference, out / "figures"
-        )
-        written += figure_files
-    from sim.analysis.report import latex_table, markdown_report
-
-    written.append(
-        write_text_atomic(
-            out / "summary.tex", latex_table(summary, diffs, data.keys, years, reference)
-        )
+        writer = comparison_figure_writer
+    return write_comparison(
+        sweep_dir, baseline=baseline, group_by=group_by, out=out, figures=writer
     )
-    report = markdown_report(
-        sweep_dir=sweep_dir,
-        runs=runs,
-        summary=summary,
-        diffs=diffs,
-        keys=data.keys,
-        years=years,
-        reference=reference,
-        figures=figure_files,
-        out_dir=out,
-    )
-    written.append(write_text_atomic(out / "report.md", report))
-    return data, written
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -29,7 +29,8 @@ from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, PathPatch
 
-from sim.analysis.compare import Reference, group_label
+from sim.analysis.compare import Reference, SweepData, group_label
+from sim.core.data import load_region_data
 from sim.core.recording import HEADLINE_INDICATORS
 from sim.figures.geometry import (
     compound_path,
@@ -50,6 +51,7 @@ from sim.figures.style import (
     styled,
     year_locator,
 )
+from sim.runs.files import CONFIG_FILE, read_json
 
 #: Colour of each named scenario (Okabe-Ito); other groups take the remaining colours in order.
 SCENARIO_COLORS = {
@@ -502,3 +504,25 @@ def write_comparison_figures(
                 figures_dir / f"map_{metric}_difference",
             )
     return written
+
+
+def comparison_figure_writer(
+    summary: pd.DataFrame,
+    diffs: pd.DataFrame,
+    city_summary: pd.DataFrame,
+    data: SweepData,
+    reference: Reference,
+    figures_dir: Path,
+) -> list[Path]:
+    """:func:`write_comparison_figures` on the boundaries of the data the sweep's runs used.
+
+    What :func:`sim.analysis.report.write_comparison` calls to draw (the bundled data's
+    boundaries unless the runs named another ``data_dir``).
+    """
+    first = data.used[0].path
+    assert first is not None
+    data_dir = (read_json(first / CONFIG_FILE) or {}).get("data_dir")
+    boundaries = load_region_data(data_dir).boundaries
+    return write_comparison_figures(
+        summary, diffs, city_summary, boundaries, data.keys, reference, figures_dir
+    )

@@ -60,11 +60,6 @@ def _location(key: str) -> tuple[Any, ...]:
     return tuple(int(p) if p.isdigit() else p for p in key.split("."))
 
 
-def _is_hydra(override: Override) -> bool:
-    key = override.key_or_group
-    return key == "hydra" or key.startswith(("hydra.", "hydra/"))
-
-
 def _render(override: Override, value: str) -> str:
     """The override with one value (used for each value of a sweep)."""
     prefix = _PREFIX.get(override.type, "")
