@@ -55,7 +55,7 @@ class TransportProject(StrictModel):
             from the start, like an existing link of the data with an earlier ``year_open``;
             one opening after the end year never opens within the run. Both are allowed (a
             delayed scenario may push projects beyond the horizon) and reported as warnings
-            by :func:`sim.config.schema.config_warnings`.
+            by :func:`sim.config.checks.config_warnings`.
     """
 
     link_id: str = Field(min_length=1)

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from sim.config.schema import ConfigError, SimConfig, validate_config
+from sim.config.schema import ConfigError, SimConfig
+from sim.config.validation import validate_config
 from sim.core.data import DataError, load_region_data
 from sim.core.model import YRDModel
 from sim.core.run import SimulationResult, simulate

@@ -17,7 +17,8 @@ from typing import Literal
 import numpy as np
 
 from scenarios.types import SIZE_CLASSES
-from sim.config.schema import SimConfig, validate_config
+from sim.config.schema import SimConfig
+from sim.config.validation import validate_config
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,8 @@ from agents import talent as talent_decisions
 from agents.city import CityAgent, CityState, access_index
 from agents.firm import FirmAgent
 from agents.talent import LocationInputs, TalentAgent
-from sim.config.schema import SimConfig, check_against_data
+from sim.config.checks import check_against_data
+from sim.config.schema import SimConfig
 from sim.core.amenities import calibrate_amenities
 from sim.core.data import PROVINCIAL_CAPITALS, RegionData, load_region_data
 from sim.core.initial_state import initial_firms, initial_talent

@@ -24,7 +24,8 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from sim.config.schema import ConfigError, SimConfig, validate_config
+from sim.config.schema import ConfigError, SimConfig
+from sim.config.validation import validate_config
 from sim.core.data import DataError, RegionData, load_region_data
 from sim.core.run import simulate
 from sim.hydra.checks import Checked, plain_key

@@ -37,16 +37,9 @@ from hydra.errors import HydraException, MissingConfigException
 from omegaconf import DictConfig, OmegaConf, open_dict
 from omegaconf.errors import MissingMandatoryValue, OmegaConfBaseException
 
-from sim.config.schema import (
-    CONFIG_DIR,
-    ConfigError,
-    SimConfig,
-    check_against_data,
-    describe_allowed,
-    unknown_key_message,
-    valid_keys,
-    validate_config,
-)
+from sim.config.checks import check_against_data
+from sim.config.schema import CONFIG_DIR, ConfigError, SimConfig
+from sim.config.validation import describe_allowed, unknown_key_message, valid_keys, validate_config
 from sim.core.data import RegionData, load_region_data
 from sim.hydra.private import hydra_args_parser
 

@@ -15,7 +15,8 @@ from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from sim.config.schema import CONFIG_DIR, SimConfig, validate_config
+from sim.config.schema import CONFIG_DIR, SimConfig
+from sim.config.validation import validate_config
 from sim.hydra.checks import to_plain_checked, translate_hydra_error
 
 

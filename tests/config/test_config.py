@@ -8,7 +8,8 @@ import pytest
 
 import sim
 from scenarios import HINDCAST_SCENARIO_NAMES, SCENARIO_NAMES
-from sim.config.schema import ConfigError, check_against_data
+from sim.config.checks import check_against_data
+from sim.config.schema import ConfigError
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 

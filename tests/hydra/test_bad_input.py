@@ -287,7 +287,7 @@ def test_an_experiment_file_sweep_is_checked(tmp_path):
 
 
 def test_project_years_outside_the_horizon_are_allowed_with_a_warning(caplog, region):
-    from sim.config.schema import check_against_data
+    from sim.config.checks import check_against_data
     from sim.core.run import simulate
 
     config = check_overrides(
