@@ -46,6 +46,10 @@ class CityState:
         firms: Active firm agents.
         in_migrants: Persons who moved in this year.
         out_migrants: Persons who moved out this year.
+        births: Persons born this year.
+        deaths: Persons who died this year.
+        immigrants: Persons who arrived from the rest of China this year.
+        emigrants: Persons who left for the rest of China this year.
     """
 
     population: np.ndarray
@@ -67,6 +71,10 @@ class CityState:
     firms: np.ndarray
     in_migrants: np.ndarray
     out_migrants: np.ndarray
+    births: np.ndarray
+    deaths: np.ndarray
+    immigrants: np.ndarray
+    emigrants: np.ndarray
 
     @classmethod
     def zeros(cls, n: int) -> CityState:
@@ -154,11 +162,14 @@ def count_residents(
 ) -> None:
     """Population, high-skill and non-hukou residents, workers and efficiency labour by city."""
     n, ppa = len(cities.population), persons_per_agent
-    city = talent.city
+    living = np.flatnonzero(talent.alive)
+    city = talent.city[living]
     c = cities
     c.population = np.bincount(city, minlength=n) * float(ppa)
-    c.high_skill = np.bincount(city, weights=talent.high_skill, minlength=n) * float(ppa)
-    c.non_hukou = np.bincount(city, weights=talent.hukou != city, minlength=n) * float(ppa)
+    c.high_skill = np.bincount(city, weights=talent.high_skill[living], minlength=n) * float(ppa)
+    c.non_hukou = (
+        np.bincount(city, weights=talent.hukou[living] != city, minlength=n) * float(ppa)
+    )
     c.workers = c.population * working_age_share
     high_workers = c.high_skill * working_age_share
     c.efficiency_labour = c.workers - high_workers + high_skill_efficiency * high_workers
@@ -185,6 +196,10 @@ class StartYear:
         year: The start year.
         area_km2: ``(n,)`` city areas.
         reference_density: Start-year residents per km2 of the region.
+        convergence: ``(n,)`` accumulated TFP factor of convergence (1 at the start; updated
+            once a year by :func:`converge`).
+        innovation_index: ``(n,)`` accumulated productivity gain of the city's firms from
+            their innovations (1 at the start; updated by :func:`accumulate_innovation`).
     """
 
     tfp_base: np.ndarray
@@ -193,12 +208,21 @@ class StartYear:
     year: int
     area_km2: np.ndarray
     reference_density: float
+    convergence: np.ndarray
+    innovation_index: np.ndarray
 
 
 def produce(
     cities: CityState, firms: FirmArrays, year: int, start: StartYear, labour: LabourParams
 ) -> None:
-    """City TFP, labour allocation, firm output, city GDP, wages and housing cost (in place)."""
+    """City TFP, labour allocation, firm output, city GDP, wages and housing cost (in place).
+
+    City output is ``TFP * I * E^theta``: ``TFP`` (start-year level, agglomeration, market
+    access, common growth and convergence), ``I`` the productivity gained through the city's
+    innovations, ``E`` efficiency labour. The firms share the city's labour and output by their
+    productivities (:func:`labour_allocation`); which firms enter and exit changes that
+    sharing, not the city's output, so city GDP does not random-walk with firm turnover.
+    """
     theta = labour.labour_elasticity
     c = cities
     years = year - start.year
@@ -207,17 +231,49 @@ def produce(
         * (c.population / start.population) ** labour.agglomeration_elasticity
         * (c.market_access / start.market_access) ** labour.market_access_elasticity
         * (1 + labour.tfp_growth) ** years
+        * start.convergence
+        * start.innovation_index
     )
     alive = np.flatnonzero(firms.alive)
-    share, phi = labour_allocation(cities, firms, theta)
+    share, _ = labour_allocation(cities, firms, theta)
     city = firms.city[alive]
-    units = share * c.efficiency_labour[city]
-    firms.output[alive] = c.tfp[city] * firms.productivity[alive] * units**theta
+    c.gdp = c.tfp * np.maximum(c.efficiency_labour, 0.0) ** theta
+    firms.output[alive] = share * c.gdp[city]
     firms.employment[alive] = share * c.workers[city]
-    c.gdp = c.tfp * phi * np.maximum(c.efficiency_labour, 0.0) ** theta
     c.wage_low = wage_per_efficiency_unit(c.gdp, c.efficiency_labour, theta)
     c.wage_high = c.wage_low * labour.high_skill_efficiency
     c.housing_cost = housing_cost_index(
         c.population, start.area_km2, start.reference_density, labour.housing_density_elasticity
     )
     c.firms = np.bincount(city, minlength=len(c.population)).astype(float)
+
+
+def converge(cities: CityState, start: StartYear, rate: float, mean_log_income: float) -> None:
+    """One year of TFP convergence: each city closes ``rate`` of its log income gap (in place).
+
+    ``ln C_c += rate * (mean ln y - ln y_c)`` with ``y`` GDP per capita and ``mean ln y`` the
+    population-weighted mean over mainland China (the 41 cities and the rest of China).
+
+    References:
+        Barro & Sala-i-Martin (1992), JPE 100(2): convergence across regions.
+    """
+    populated = cities.population > 0  # an emptied city has no income to converge
+    log_income = np.log(cities.gdp[populated] / cities.population[populated])
+    gain = np.ones(len(cities.population))
+    gain[populated] = np.exp(rate * (mean_log_income - log_income))
+    np.multiply(start.convergence, gain, out=start.convergence)
+
+
+def accumulate_innovation(
+    cities: CityState, firms: FirmArrays, start: StartYear, step: float, firms_per_agent: int
+) -> None:
+    """Raise each city's innovation index by its innovations per firm this year (in place).
+
+    ``I_c *= 1 + step * innovations_c / real firms_c``: the mean productivity gain of the
+    city's firms, each innovation raising its firm's productivity by ``step``.
+    """
+    alive = np.flatnonzero(firms.alive)
+    agents = np.bincount(firms.city[alive], minlength=len(cities.population))
+    real_firms = np.maximum(agents * float(firms_per_agent), 1.0)
+    gain = 1.0 + step * cities.innovations / real_firms
+    np.multiply(start.innovation_index, gain, out=start.innovation_index)

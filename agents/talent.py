@@ -34,15 +34,30 @@ class TalentArrays:
         hukou: Index of the hukou (registration) city; ``n_cities`` means outside the 41 cities.
         high_skill: Whether the agent is high-skill (tertiary educated).
         years_in_city: Years since the agent last moved.
+        alive: Whether the agent lives in the YRD (False once it has died or moved to the rest
+            of China; its row is kept so that rows keep their random numbers).
     """
 
     city: np.ndarray
     hukou: np.ndarray
     high_skill: np.ndarray
     years_in_city: np.ndarray
+    alive: np.ndarray
 
     def __len__(self) -> int:
         return len(self.city)
+
+    def extend(self, city: np.ndarray, hukou: np.ndarray, high_skill: np.ndarray) -> np.ndarray:
+        """Append new living agents (born or arrived this year); returns their rows."""
+        first = len(self.city)
+        self.city = np.concatenate((self.city, city.astype(self.city.dtype)))
+        self.hukou = np.concatenate((self.hukou, hukou.astype(self.hukou.dtype)))
+        self.high_skill = np.concatenate((self.high_skill, high_skill.astype(bool)))
+        self.years_in_city = np.concatenate(
+            (self.years_in_city, np.zeros(len(city), dtype=self.years_in_city.dtype))
+        )
+        self.alive = np.concatenate((self.alive, np.ones(len(city), dtype=bool)))
+        return np.arange(first, len(self.city))
 
 
 @dataclass(frozen=True)
@@ -52,15 +67,21 @@ class LocationInputs:
     See :func:`location_utilities` for how they combine.
 
     Attributes:
-        destination_utility: ``(2, n)`` utility of living in each city by skill.
-        non_hukou_penalty: ``(n,)`` penalty of living in a city without its hukou.
-        moving_cost: ``(n, n)`` cost of moving from origin to destination (zero diagonal).
+        destination_utility: ``(2, n + 1)`` utility of living in each city by skill; the last
+            column is the rest of China.
+        public_service_penalty: ``(n,)`` yearly utility loss of living in a city without its
+            hukou (public services closed to non-hukou residents).
+        entry_barrier: ``(n,)`` settlement barrier paid by a mover into a city where it holds
+            no hukou (an entry cost: residents who stay do not pay it again).
+        moving_cost: ``(n + 1, n + 1)`` cost of moving from origin to destination (zero
+            diagonal; the last row and column are the rest of China).
         home_bias: Utility of living in one's hukou city.
         flexible_talent: High-skill talent with a YRD hukou is exempt from the penalty.
     """
 
     destination_utility: np.ndarray
-    non_hukou_penalty: np.ndarray
+    public_service_penalty: np.ndarray
+    entry_barrier: np.ndarray
     moving_cost: np.ndarray
     home_bias: float
     flexible_talent: bool
@@ -93,43 +114,84 @@ class TalentAgent(IndexedAgent):
 
 def location_utilities(
     destination_utility: np.ndarray,
-    non_hukou_penalty: np.ndarray,
+    public_service_penalty: np.ndarray,
+    entry_barrier: np.ndarray,
     moving_cost: np.ndarray,
     home_bias: float,
     flexible_talent: bool,
 ) -> np.ndarray:
     """Utility of every destination for every (origin, hukou, skill) group.
 
-    ``U[o, h, s, d] = destination_utility[s, d] + home_bias [d == h]
-    - non_hukou_penalty[d] [d != h, unless s is high skill, h in the YRD and flexible_talent]
-    - moving_cost[o, d]``.
+    Locations ``0 .. n-1`` are the cities and ``n`` the rest of China, as an origin, a hukou
+    and a destination. ``U[o, h, s, d] = destination_utility[s, d] + home_bias [d == h]
+    - public_service_penalty[d] [d != h] - entry_barrier[d] [d != h and d != o]
+    - moving_cost[o, d]``, the two penalties being zero for the rest of China; with
+    ``flexible_talent`` high-skill talent with a YRD hukou pays neither. The settlement barrier
+    is an entry cost: paid once, by a mover into a city whose hukou it does not hold, not each
+    year by the residents who stay.
 
     Args:
-        destination_utility: ``(2, n)`` utility of living in each city by skill (0 other,
-            1 high): weighted log real wage, opportunity mass and amenity.
-        non_hukou_penalty: ``(n,)`` settlement barrier plus lost public services of each city
-            for a resident without its hukou.
-        moving_cost: ``(n, n)`` cost of moving from origin to destination (zero diagonal).
-        home_bias: Utility of living in one's hukou city.
-        flexible_talent: Exempt high-skill talent with a YRD hukou from the penalty.
+        destination_utility: ``(2, n + 1)`` utility of living in each location by skill (0
+            other, 1 high): weighted log real wage, opportunity mass and amenity.
+        public_service_penalty: ``(n,)`` yearly utility loss of a resident without the city's
+            hukou (lost public services).
+        entry_barrier: ``(n,)`` settlement barrier of each city, paid on entry.
+        moving_cost: ``(n + 1, n + 1)`` cost of moving between locations (zero diagonal).
+        home_bias: Utility of living in one's hukou location.
+        flexible_talent: Exempt high-skill talent with a YRD hukou from both penalties.
 
     Returns:
-        Array of shape ``(n, n + 1, 2, n)``: origin, hukou (``n`` = outside), skill,
-        destination.
+        Array of shape ``(n + 1, n + 1, 2, n + 1)``: origin, hukou, skill, destination.
 
     References:
         Tombe & Zhu (2019), AER 109(5): location choice with migration costs and hukou.
     """
-    n = moving_cost.shape[0]
-    hukou_is_dest = np.zeros((n + 1, n), dtype=bool)
-    hukou_is_dest[np.arange(n), np.arange(n)] = True
-    penalty = np.where(hukou_is_dest, 0.0, non_hukou_penalty[None, :])  # (h, d)
-    penalty_by_skill = np.repeat(penalty[:, None, :], 2, axis=1)  # (h, s, d)
+    m = moving_cost.shape[0]  # n + 1 locations
+    n = m - 1
+    own = np.eye(m, dtype=bool)  # (h, d): the hukou is the destination
+    services = np.where(own, 0.0, np.append(public_service_penalty, 0.0)[None, :])  # (h, d)
+    barrier = np.append(entry_barrier, 0.0)
+    entry = np.where(own[None, :, :], 0.0, barrier[None, None, :])  # (1, h, d)
+    entry = np.repeat(entry, m, axis=0)  # (o, h, d)
+    entry[np.arange(m), :, np.arange(m)] = 0.0  # staying costs no entry
+    services_by_skill = np.repeat(services[:, None, :], 2, axis=1)  # (h, s, d)
+    entry_by_skill = np.repeat(entry[:, :, None, :], 2, axis=2)  # (o, h, s, d)
     if flexible_talent:
-        penalty_by_skill[:n, 1, :] = 0.0
-    home = np.where(hukou_is_dest, home_bias, 0.0)  # (h, d)
-    per_group = destination_utility[None, :, :] + home[:, None, :] - penalty_by_skill  # (h,s,d)
-    return per_group[None, :, :, :] - moving_cost[:, None, None, :]
+        services_by_skill[:n, 1, :] = 0.0
+        entry_by_skill[:, :n, 1, :] = 0.0
+    home = np.where(own, home_bias, 0.0)  # (h, d)
+    per_group = destination_utility[None, :, :] + home[:, None, :] - services_by_skill
+    return per_group[None, :, :, :] - entry_by_skill - moving_cost[:, None, None, :]
+
+
+def moving_costs(
+    distance_km: np.ndarray,
+    same_province: np.ndarray,
+    fixed: float,
+    per_log_distance: float,
+    border: float,
+) -> np.ndarray:
+    """Utility cost of moving between two locations: fixed, distance and provincial border.
+
+    ``m[o, d] = fixed + per_log_distance * ln(1 + km / 100) + border [provinces differ]``,
+    zero on the diagonal. The cost does not depend on travel time, so it does not swing when a
+    new line opens; transport acts on location choice through wages (market access) instead.
+
+    Args:
+        distance_km: ``(m, m)`` great-circle distances between locations.
+        same_province: ``(m, m)`` whether two locations are in one province.
+        fixed: Cost of any move between cities.
+        per_log_distance: Cost per unit of ``ln(1 + km / 100)``.
+        border: Extra cost of a move across a provincial border (hukou administration,
+            dialect, networks).
+
+    References:
+        Tombe & Zhu (2019), AER 109(5): migration costs rise with distance and are higher
+        across provincial borders.
+    """
+    cost = fixed + per_log_distance * np.log1p(distance_km / 100.0) + border * ~same_province
+    np.fill_diagonal(cost, 0.0)
+    return cost
 
 
 def choice_probabilities(utilities: np.ndarray) -> np.ndarray:
@@ -146,25 +208,32 @@ def group_index(talent: TalentArrays, n_cities: int) -> np.ndarray:
 
 
 def group_counts(talent: TalentArrays, n_cities: int) -> np.ndarray:
-    """Agents in each (origin, hukou, skill) group, shape ``(n, n + 1, 2)``."""
+    """Living agents in each (origin, hukou, skill) group, shape ``(n, n + 1, 2)``."""
     size = n_cities * (n_cities + 1) * 2
-    counts = np.bincount(group_index(talent, n_cities), minlength=size)
+    living = np.flatnonzero(talent.alive)
+    counts = np.bincount(group_index(talent, n_cities)[living], minlength=size)
     return counts.reshape(n_cities, n_cities + 1, 2)
 
 
 def expected_population(
-    counts: np.ndarray, probabilities: np.ndarray, reconsider_share: float
+    counts: np.ndarray,
+    probabilities: np.ndarray,
+    reconsider_share: float,
+    immigrants: np.ndarray | None = None,
 ) -> np.ndarray:
     """Expected agents per city after one round of location choice.
 
     Args:
         counts: ``(n, n + 1, 2)`` agents by origin, hukou, skill.
-        probabilities: ``(n, n + 1, 2, n)`` choice probabilities.
+        probabilities: ``(n + 1, n + 1, 2, n + 1)`` choice probabilities.
         reconsider_share: Share of agents that reconsider.
+        immigrants: ``(n,)`` expected arrivals from the rest of China (agents), if any.
     """
+    n = counts.shape[0]
     staying = counts.sum(axis=(1, 2))
-    choosing = np.einsum("ohs,ohsd->d", counts, probabilities)
-    return (1 - reconsider_share) * staying + reconsider_share * choosing
+    choosing = np.einsum("ohs,ohsd->d", counts, probabilities[:n, :, :, :n])
+    expected = (1 - reconsider_share) * staying + reconsider_share * choosing
+    return expected if immigrants is None else expected + immigrants
 
 
 def choose_locations(
@@ -173,31 +242,35 @@ def choose_locations(
     probabilities: np.ndarray,
     reconsider_share: float,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Let a share of talent reconsider and draw their new cities; update the arrays.
+    """Let a share of talent reconsider and draw their new locations; update the arrays.
 
-    Two uniform numbers are drawn for every agent (whether it reconsiders, and where it goes),
-    so an agent's draws do not depend on the other agents' choices.
+    Two uniform numbers are drawn for every agent row (whether it reconsiders, and where it
+    goes), so an agent's draws do not depend on the other agents' choices. An agent that
+    chooses the rest of China (location ``n``) leaves the YRD (``alive`` becomes False).
 
     Args:
         rng: The model's random generator.
         talent: The talent arrays (updated in place).
-        probabilities: ``(n, n + 1, 2, n)`` choice probabilities by origin, hukou, skill.
+        probabilities: ``(n + 1, n + 1, 2, n + 1)`` choice probabilities by origin, hukou,
+            skill.
         reconsider_share: Probability that an agent reconsiders this year.
 
     Returns:
-        ``(origins, destinations)`` of the agents that moved.
+        ``(origins, destinations)`` of the agents that moved (destination ``n``: left).
     """
-    n = probabilities.shape[0]
+    m = probabilities.shape[0]  # n + 1 locations
     reconsider_uniform, choice_uniform = rng.random((len(talent), 2)).T
-    reconsider = np.flatnonzero(reconsider_uniform < reconsider_share)
+    reconsider = np.flatnonzero(talent.alive & (reconsider_uniform < reconsider_share))
     origin = talent.city[reconsider].astype(np.int64)
-    group = (origin * (n + 1) + talent.hukou[reconsider]) * 2 + talent.high_skill[reconsider]
-    cumulative = np.cumsum(probabilities.reshape(-1, n), axis=1)
+    group = (origin * m + talent.hukou[reconsider]) * 2 + talent.high_skill[reconsider]
+    cumulative = np.cumsum(probabilities[: m - 1].reshape(-1, m), axis=1)
     destination = draw_categories(choice_uniform[reconsider], cumulative, group)
     moved = destination != origin
     movers = reconsider[moved]
     talent.years_in_city += 1
-    talent.city[movers] = destination[moved]
+    left = destination[moved] == m - 1
+    talent.city[movers[~left]] = destination[moved][~left]
+    talent.alive[movers[left]] = False
     talent.years_in_city[movers] = 0
     return origin[moved], destination[moved]
 
@@ -216,7 +289,7 @@ def convert_hukou(
         Number of agents converted.
     """
     uniform = rng.random(len(talent))
-    candidates = np.flatnonzero(talent.hukou != talent.city)
+    candidates = np.flatnonzero(talent.alive & (talent.hukou != talent.city))
     cities = talent.city[candidates]
     converted = candidates[uniform[candidates] < conversion_rate[cities]]
     talent.hukou[converted] = talent.city[converted]
@@ -227,22 +300,27 @@ def location_inputs(
     cities: CityState,
     amenity: np.ndarray,
     migration: MigrationParams,
-    travel_minutes: np.ndarray,
+    distance_km: np.ndarray,
+    same_province: np.ndarray,
     *,
+    outside_utility: np.ndarray,
     settlement_barrier: np.ndarray,
     public_service_access: np.ndarray,
     flexible_talent: bool,
 ) -> LocationInputs:
-    """The city-level terms of this year's location choice (see :class:`LocationInputs`).
+    """The terms of this year's location choice (see :class:`LocationInputs`).
 
     Args:
         cities: The city state (wages, housing cost, population).
         amenity: ``(n,)`` calibrated city amenities.
         migration: The migration parameters.
-        travel_minutes: ``(n, n)`` travel times.
-        settlement_barrier: ``(n,)`` utility cost of living without local hukou.
+        distance_km: ``(n + 1, n + 1)`` distances between locations (the rest of China last).
+        same_province: ``(n + 1, n + 1)`` whether two locations are in one province.
+        outside_utility: ``(2,)`` utility of living in the rest of China by skill
+            (:func:`outside_utility`).
+        settlement_barrier: ``(n,)`` utility cost of entering a city without its hukou.
         public_service_access: ``(n,)`` share of public services open to non-hukou residents.
-        flexible_talent: High-skill talent with a YRD hukou is exempt from the penalty.
+        flexible_talent: High-skill talent with a YRD hukou is exempt from the penalties.
     """
     mp = migration
     c = cities
@@ -256,23 +334,41 @@ def location_inputs(
         )
     # A city everybody has left offers no jobs or homes: nobody chooses it.
     destination = np.where(c.population > 0, destination, -np.inf)
-    penalty = settlement_barrier + mp.public_service_weight * (1.0 - public_service_access)
-    moving = mp.moving_cost_fixed + mp.moving_cost_per_hour * travel_minutes / 60.0
-    np.fill_diagonal(moving, 0.0)
     return LocationInputs(
-        destination_utility=destination,
-        non_hukou_penalty=penalty,
-        moving_cost=moving,
+        destination_utility=np.column_stack((destination, outside_utility)),
+        public_service_penalty=mp.public_service_weight * (1.0 - public_service_access),
+        entry_barrier=np.asarray(settlement_barrier, dtype=float),
+        moving_cost=moving_costs(
+            distance_km,
+            same_province,
+            mp.moving_cost_fixed,
+            mp.moving_cost_per_log_distance,
+            mp.province_border_cost,
+        ),
         home_bias=mp.home_bias,
         flexible_talent=flexible_talent,
     )
+
+
+def outside_utility(
+    income: float, population: float, high_skill_efficiency: float, migration: MigrationParams
+) -> np.ndarray:
+    """Utility of living in the rest of China, by skill, ``(2,)``.
+
+    Its log income (GDP per capita; a high-skill worker earns ``high_skill_efficiency`` times
+    as much, as in the cities) and its log population as the opportunity mass, with the same
+    weights as the cities'. Its amenity is the zero against which the cities' are solved.
+    """
+    wage = np.log([income, income * high_skill_efficiency])
+    return migration.real_wage_weight * wage + migration.size_elasticity * np.log(population)
 
 
 def location_probabilities(inputs: LocationInputs) -> np.ndarray:
     """Logit probabilities of every destination by (origin, hukou, skill) group."""
     utilities = location_utilities(
         inputs.destination_utility,
-        inputs.non_hukou_penalty,
+        inputs.public_service_penalty,
+        inputs.entry_barrier,
         inputs.moving_cost,
         inputs.home_bias,
         inputs.flexible_talent,
@@ -290,9 +386,10 @@ def relocate(
     """A share of talent reconsiders its city and moves (:func:`choose_locations`).
 
     Returns:
-        ``(n, n)`` migrants (persons) by origin and destination.
+        ``(n, n + 1)`` migrants (persons) by origin city and destination; the last column are
+        those who left for the rest of China.
     """
-    n = probabilities.shape[0]
+    m = probabilities.shape[0]
     origin, destination = choose_locations(rng, talent, probabilities, reconsider_share)
-    flows = np.bincount(origin * n + destination, minlength=n * n).reshape(n, n)
+    flows = np.bincount(origin * m + destination, minlength=(m - 1) * m).reshape(m - 1, m)
     return flows * float(persons_per_agent)

@@ -1,7 +1,8 @@
 """The talent relocation rule written the plain Mesa way, as a reference for the benchmarks.
 
 Each :class:`ReferenceTalentAgent` holds its own state as Python attributes and, in its
-``step()``, evaluates its own choice: the utility of each of the 41 cities, the logit
+``step()``, evaluates its own choice: the utility of each of the 41 cities and of the rest of
+China, the logit
 probabilities and a draw from its own random numbers, then moves. The model calls
 ``agents_by_type[ReferenceTalentAgent].shuffle_do("step")``. It is the same rule and the
 same arithmetic as :func:`agents.talent.location_utilities`,
@@ -31,6 +32,7 @@ class ReferenceTalentAgent(mesa.Agent):
         hukou: Index of the hukou city (``n`` = outside the region).
         high_skill: Whether the agent is high-skill.
         years_in_city: Years since the agent last moved.
+        alive: Whether the agent lives in the region.
     """
 
     def __init__(
@@ -41,6 +43,7 @@ class ReferenceTalentAgent(mesa.Agent):
         hukou: int,
         high_skill: bool,
         years_in_city: int,
+        alive: bool,
     ) -> None:
         super().__init__(model)
         self.row = row
@@ -48,35 +51,43 @@ class ReferenceTalentAgent(mesa.Agent):
         self.hukou = hukou
         self.high_skill = high_skill
         self.years_in_city = years_in_city
+        self.alive = alive
 
     def utility(self, destination: int) -> float:
         """Utility of living in ``destination`` (as in ``location_utilities``)."""
         m = self.model
         home = m.home_bias if destination == self.hukou else 0.0
-        exempt = destination == self.hukou or (
-            m.flexible_talent and self.high_skill and self.hukou < m.n_cities
+        exempt = (
+            destination == self.hukou
+            or destination == m.n_cities
+            or (m.flexible_talent and self.high_skill and self.hukou < m.n_cities)
         )
-        penalty = 0.0 if exempt else m.penalty[destination]
+        services = 0.0 if exempt else m.services[destination]
+        entry = 0.0 if exempt or destination == self.city else m.barrier[destination]
         value = m.destination_utility[int(self.high_skill)][destination]
-        return value + home - penalty - m.moving_cost[self.city][destination]
+        return value + home - services - entry - m.moving_cost[self.city][destination]
 
     def step(self) -> None:
-        """Reconsider (with probability ``reconsider_share``) and move to the drawn city."""
+        """Reconsider (with probability ``reconsider_share``) and move to the drawn location."""
         m = self.model
         reconsider_uniform, choice_uniform = m.uniforms[self.row]
         self.years_in_city += 1
-        if not reconsider_uniform < m.reconsider_share:
+        if not (self.alive and reconsider_uniform < m.reconsider_share):
             return
-        utilities = [self.utility(d) for d in range(m.n_cities)]
+        locations = m.n_cities + 1  # the cities and the rest of China
+        utilities = [self.utility(d) for d in range(locations)]
         best = max(utilities)
         weights = [math.exp(u - best) for u in utilities]
         total = sum(weights)
         cumulative = list(accumulate(w / total for w in weights))
         threshold = choice_uniform * cumulative[-1]
-        destination = min(sum(c <= threshold for c in cumulative), m.n_cities - 1)
+        destination = min(sum(c <= threshold for c in cumulative), locations - 1)
         if destination != self.city:
             m.moves.append((self.city, destination))
-            self.city = destination
+            if destination == m.n_cities:
+                self.alive = False  # left for the rest of China
+            else:
+                self.city = destination
             self.years_in_city = 0
 
 
@@ -94,16 +105,17 @@ class ReferenceModel(mesa.Model):
         self.n_cities = n_cities
         self.moves: list[tuple[int, int]] = []
         self.uniforms: list[list[float]] = []
-        for row, (city, hukou, high, years) in enumerate(
+        for row, (city, hukou, high, years, alive) in enumerate(
             zip(
                 talent.city.tolist(),
                 talent.hukou.tolist(),
                 talent.high_skill.tolist(),
                 talent.years_in_city.tolist(),
+                talent.alive.tolist(),
                 strict=True,
             )
         ):
-            ReferenceTalentAgent(self, row, city, hukou, high, years)
+            ReferenceTalentAgent(self, row, city, hukou, high, years, alive)
 
     def decide(
         self, rng: np.random.Generator, inputs: LocationInputs, reconsider_share: float
@@ -120,7 +132,8 @@ class ReferenceModel(mesa.Model):
             ``(origin, destination)`` of every agent that moved.
         """
         self.destination_utility = inputs.destination_utility.tolist()
-        self.penalty = inputs.non_hukou_penalty.tolist()
+        self.services = inputs.public_service_penalty.tolist()
+        self.barrier = inputs.entry_barrier.tolist()
         self.moving_cost = inputs.moving_cost.tolist()
         self.home_bias = float(inputs.home_bias)
         self.flexible_talent = bool(inputs.flexible_talent)
@@ -135,4 +148,11 @@ class ReferenceModel(mesa.Model):
         out = np.empty(len(self.agents), dtype=np.int64)
         for agent in self.agents_by_type[ReferenceTalentAgent]:
             out[agent.row] = agent.city
+        return out
+
+    def alive(self) -> np.ndarray:
+        """Whether each agent still lives in the region, by row."""
+        out = np.empty(len(self.agents), dtype=bool)
+        for agent in self.agents_by_type[ReferenceTalentAgent]:
+            out[agent.row] = agent.alive
         return out

@@ -24,10 +24,16 @@ class MigrationParams(StrictModel):
             migration elasticity to real income.
         housing_share: Expenditure share of housing (deflates wages into real wages).
         moving_cost_fixed: Utility cost of any move between cities.
-        moving_cost_per_hour: Additional utility cost per hour of travel time between the cities.
+        moving_cost_per_log_distance: Additional utility cost per unit of
+            ``ln(1 + km / 100)`` of great-circle distance between the cities.
+        province_border_cost: Additional utility cost of a move across a provincial border.
+        outside_distance_km: Distance at which the rest of China stands from every city in the
+            moving cost (a move to or from it also crosses a provincial border).
         home_bias: Utility of living in one's hukou city (family, land, schooling).
         public_service_weight: Utility value of full access to local public services; a
-            resident without local hukou loses ``(1 - access) * weight``.
+            resident without local hukou loses ``(1 - access) * weight`` each year. The
+            settlement barrier of the residency lever is instead an entry cost, paid once by a
+            mover into a city whose hukou it does not hold.
         size_elasticity: Weight of a city's log population in utility: the number of jobs and
             homes a city offers (a city is a nest of elemental alternatives), which makes
             flows scale with destination size as in a gravity model.
@@ -35,8 +41,12 @@ class MigrationParams(StrictModel):
             is set at the start: ``none`` (zero), ``steady_state`` (the start-year state is a
             stationary point of the expected flows) or ``census_trend`` (the expected net
             migration of the first year equals the city's population growth relative to the
-            region over the last intercensal decade, 2010-2020; for a start before 2020 there
-            is no earlier census and ``steady_state`` is used).
+            region over the last intercensal decade before the start: 2000-2010 for a 2010
+            start, 2010-2020 for a 2020 start; with no earlier census ``steady_state`` is
+            used).
+        trend_decay: Under ``census_trend``, the yearly rate at which the trend part of the
+            amenities fades towards the amenities of a stationary start (0: the last decade's
+            pattern persists; the half-life is ``ln 2 / trend_decay`` years).
         steady_state_amenity_share: Under ``steady_state``, the share of the solved amenities
             kept (1: the start year is a stationary point of the expected flows; below 1 the
             rest of the start-year spatial pattern is disequilibrium, to which the model's own
@@ -53,12 +63,15 @@ class MigrationParams(StrictModel):
     real_wage_weight: Positive
     housing_share: Share
     moving_cost_fixed: NonNegative
-    moving_cost_per_hour: NonNegative
+    moving_cost_per_log_distance: NonNegative
+    province_border_cost: NonNegative
+    outside_distance_km: NonNegative
     home_bias: NonNegative
     public_service_weight: NonNegative
     size_elasticity: NonNegative
     amenities: Literal["none", "steady_state", "census_trend"]
     steady_state_amenity_share: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+    trend_decay: NonNegative
 
 
 class LabourParams(StrictModel):
@@ -72,8 +85,12 @@ class LabourParams(StrictModel):
         market_access_elasticity: Elasticity of city TFP to market access.
         housing_density_elasticity: Elasticity of housing cost to population density.
         tfp_growth: Exogenous TFP growth per year common to all cities.
+        tfp_convergence: Yearly rate at which a city's TFP closes the gap between its log GDP
+            per capita and the region's population-weighted mean (conditional
+            beta-convergence). Fitted on 2000-2010 city GDP per capita (docs/VALIDATION.md).
 
     References:
+        Barro & Sala-i-Martin (1992), JPE 100(2): convergence across regions.
         Combes & Gobillon (2015), Handbook of Regional and Urban Economics 5: agglomeration
         elasticities 0.02-0.10. Lin (2017), JUE 98: employment elasticity to market access 2-2.5.
     """
@@ -84,6 +101,7 @@ class LabourParams(StrictModel):
     market_access_elasticity: NonNegative
     housing_density_elasticity: NonNegative
     tfp_growth: Annotated[Number, Field(ge=-0.2, le=0.2)]
+    tfp_convergence: Annotated[Number, Field(ge=0, le=0.5)]
 
 
 class FirmParams(StrictModel):
@@ -205,6 +223,8 @@ class InitialConditionParams(StrictModel):
         high_skill_per_log_gdppc: High-skill share per log of GDP per capita relative to the
             region.
         high_skill_bounds: Lowest and highest high-skill share of a city.
+        outside_high_skill_share: High-skill (college-educated) share of the rest of China's
+            movers, by census year (the national share of that census).
     """
 
     non_hukou_share_by_class: dict[SizeClass, Share]
@@ -214,6 +234,7 @@ class InitialConditionParams(StrictModel):
     high_skill_per_log_heis: Number
     high_skill_per_log_gdppc: Number
     high_skill_bounds: tuple[Share, Share]
+    outside_high_skill_share: dict[int, Share]
 
 
 class BehaviourParams(StrictModel):

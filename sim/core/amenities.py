@@ -1,98 +1,82 @@
-"""Calibration of city amenities to the start-year pattern of migration (model set-up)."""
+"""City amenities: the utility the model's terms leave unexplained, solved at set-up.
+
+Amenities are found by inverting the model at the start (Redding & Rossi-Hansberg 2017):
+the amenity of each city is the value at which the expected first-year flows hit a target.
+Under ``census_trend`` two such solutions are made, one for the last intercensal decade's
+relative growth (the *trend*) and one for a stationary start; the amenities in force in year
+``t`` of a run move from the first towards the second at the rate ``trend_decay``:
+``a(t) = a_stationary + (a_trend - a_stationary) exp(-trend_decay t)``. Only census data dated
+at or before the start year are used (the 2000 and 2010 censuses for a 2010 start).
+"""
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
 from agents.talent import TalentArrays, expected_population, group_counts
 from sim.config.parameters import MigrationParams
-from sim.core.data import CENSUS_YEARS, RegionData
+from sim.core.data import CENSUS_YEARS, HISTORY_CENSUS_YEARS, RegionData
 
 
-def calibrate_amenities(
-    amenity: np.ndarray,
-    population: np.ndarray,
-    talent: TalentArrays,
-    data: RegionData,
-    census_year: int,
-    persons_per_agent: int,
-    migration: MigrationParams,
-    status_quo_probabilities: Callable[[], np.ndarray],
-    tolerance: float = 1e-10,
-    max_rounds: int = 1000,
-    warn_above: float = 1e-4,
-) -> str:
-    """Set city amenities so that the first year's expected populations hit their targets.
+@dataclass(frozen=True)
+class Amenities:
+    """The solved amenities of a run and how they change over its years.
 
-    Targets: the current populations (``steady_state``) or the populations grown at each
-    city's 2010-2020 census growth relative to the region (``census_trend``). The expected
-    populations are those under the status-quo settlement policy (``config.status_quo``),
-    so that a scenario's residency lever acts against the calibrated start. Solved by
-    fixed-point iteration on log expected population (the amenity of a city raises the
-    expected population of that city at rate about ``reconsider_share``).
-
-    Under ``steady_state`` the solved amenities are then multiplied by
-    ``steady_state_amenity_share`` (1: the start is a stationary point of expected flows).
-
-    Args:
-        amenity: ``(n,)`` the amenities, solved in place (zeros on entry).
-        population: ``(n,)`` start-year population.
-        talent: The talent arrays.
-        data: The region's data (census populations).
-        census_year: The census the run starts from.
-        persons_per_agent: Residents per talent agent.
-        migration: The migration parameters (``amenities`` is the mode).
-        status_quo_probabilities: Location-choice probabilities under the status-quo
-            settlement policy with the current ``amenity``.
-        tolerance: Largest error in log expected population at which the iteration stops.
-        max_rounds: Most rounds of the iteration.
-        warn_above: Largest error that is accepted without a warning when the rounds run
-            out before ``tolerance`` is reached.
-
-    Returns:
-        The mode actually used (``census_trend`` falls back to ``steady_state`` for a start
-        before the 2020 census; recorded in the run's provenance).
+    Attributes:
+        mode: The mode actually used (recorded in the run's provenance).
+        trend: ``(n,)`` amenities at which the first year repeats the last decade's pattern.
+        stationary: ``(n,)`` amenities at which the start is a stationary point (scaled by
+            ``steady_state_amenity_share`` under ``steady_state``).
+        decay: Yearly rate at which ``trend`` gives way to ``stationary``.
     """
-    mode = migration.amenities
-    if mode == "none":
-        return mode
-    target = population.copy()
-    earlier = [y for y in CENSUS_YEARS if y < census_year]
-    if mode == "census_trend" and not earlier:
-        mode = "steady_state"
-    if mode == "census_trend":
-        first, last = earlier[-1], census_year
-        before = data.census_population(first).astype(float)
-        after = data.census_population(last).astype(float)
-        years = last - first
-        growth = (after / before) ** (1 / years) - (after.sum() / before.sum()) ** (1 / years)
-        target = population * (1 + growth)
-        target *= population.sum() / target.sum()
-        # A city can lose at most the share that reconsiders in a year.
-        floor = (1 - 0.8 * migration.reconsider_share) * population
-        if (target < floor).any():
-            cities = [data.city_ids[i] for i in np.flatnonzero(target < floor)]
-            warnings.warn(
-                f"census-trend decline of {cities} exceeds what reconsider_share "
-                f"{migration.reconsider_share} allows in a year; their targets are limited",
-                RuntimeWarning,
-                stacklevel=2,
-            )
-            target = np.maximum(target, floor)
-    counts = group_counts(talent, len(population))
-    ppa = persons_per_agent
-    step = 1.0 / migration.reconsider_share if migration.reconsider_share > 0 else 0.0
+
+    mode: str
+    trend: np.ndarray
+    stationary: np.ndarray
+    decay: float
+
+    def at(self, years_since_start: int) -> np.ndarray:
+        """The amenities in force ``years_since_start`` years after the start."""
+        weight = np.exp(-self.decay * years_since_start)
+        return self.stationary + (self.trend - self.stationary) * weight
+
+
+def _solve(
+    target: np.ndarray,
+    counts: np.ndarray,
+    persons_per_agent: int,
+    reconsider_share: float,
+    probabilities: Callable[[np.ndarray], np.ndarray],
+    immigrants: Callable[[np.ndarray], np.ndarray],
+    tolerance: float,
+    max_rounds: int,
+    warn_above: float,
+    mode: str,
+) -> np.ndarray:
+    """Amenities at which the expected first-year populations equal ``target``.
+
+    Fixed-point iteration on log expected population (the amenity of a city raises the
+    expected population of that city at rate about ``reconsider_share``).
+    """
+    amenity = np.zeros(len(target))
+    step = 1.0 / reconsider_share if reconsider_share > 0 else 0.0
+    error = np.zeros(len(target))
     for _ in range(max_rounds):
-        probabilities = status_quo_probabilities()
-        expected = expected_population(counts, probabilities, migration.reconsider_share) * ppa
+        chances = probabilities(amenity)
+        arrivals = immigrants(chances)
+        expected = (
+            expected_population(counts, chances, reconsider_share, arrivals) * persons_per_agent
+        )
         error = np.log(target) - np.log(expected)
         if np.abs(error).max() < tolerance:
             break
-        amenity += 0.9 * step * error
-        amenity -= amenity.mean()
+        # The rest of China's amenity is the zero of the scale (the region is open, so the
+        # level of the cities' amenities sets the exchange with it).
+        amenity = amenity + 0.9 * step * error
     # Iterating on to ``tolerance`` is for exact reproducibility; an error in log
     # population below ``warn_above`` (0.01 % of a city) does not matter to any result.
     if np.abs(error).max() >= warn_above:
@@ -100,10 +84,96 @@ def calibrate_amenities(
             f"amenity calibration ({mode}) stopped after {max_rounds} rounds with a largest "
             f"error of {np.abs(error).max():.2e} in log population",
             RuntimeWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
+    return amenity
+
+
+def calibrate_amenities(
+    population: np.ndarray,
+    talent: TalentArrays,
+    data: RegionData,
+    census_year: int,
+    persons_per_agent: int,
+    migration: MigrationParams,
+    status_quo_probabilities: Callable[[np.ndarray], np.ndarray],
+    natural_increase: np.ndarray,
+    immigrants: Callable[[np.ndarray], np.ndarray],
+    tolerance: float = 1e-10,
+    max_rounds: int = 1000,
+    warn_above: float = 1e-4,
+) -> Amenities:
+    """Solve the amenities of a run (see the module docstring).
+
+    Targets are populations after one year of migration (arrivals from the rest of China
+    included; births and deaths are apart): the current populations (``steady_state``, no net
+    migration) or the populations grown at each city's yearly net migration rate over the
+    intercensal decade before the start, its census growth less its natural increase
+    (``census_trend``). The expected populations are those under the status-quo settlement
+    policy (``config.status_quo``), so that a scenario's residency lever acts against the
+    calibrated start.
+
+    Args:
+        population: ``(n,)`` start-year population.
+        talent: The talent arrays.
+        data: The region's data (census populations).
+        census_year: The census the run starts from.
+        persons_per_agent: Residents per talent agent.
+        migration: The migration parameters (``amenities`` is the mode).
+        status_quo_probabilities: Location-choice probabilities under the status-quo
+            settlement policy at the given amenities.
+        natural_increase: ``(n,)`` yearly births less deaths per resident at the start.
+        immigrants: Expected arrivals from the rest of China (agents, ``(n,)``) for given
+            choice probabilities.
+        tolerance: Largest error in log expected population at which the iteration stops.
+        max_rounds: Most rounds of the iteration.
+        warn_above: Largest error that is accepted without a warning when the rounds run
+            out before ``tolerance`` is reached.
+
+    Returns:
+        The solved :class:`Amenities` (``census_trend`` falls back to ``steady_state`` when no
+        census precedes the start).
+    """
+    mode = migration.amenities
+    n = len(population)
+    if mode == "none":
+        return Amenities(mode, np.zeros(n), np.zeros(n), 0.0)
+    earlier = [y for y in (*HISTORY_CENSUS_YEARS, *CENSUS_YEARS) if y < census_year]
+    if mode == "census_trend" and not earlier:
+        mode = "steady_state"
+    counts = group_counts(talent, n)
+    solve_args = (
+        counts,
+        persons_per_agent,
+        migration.reconsider_share,
+        status_quo_probabilities,
+        immigrants,
+        tolerance,
+        max_rounds,
+        warn_above,
+    )
+    stationary = _solve(population.copy(), *solve_args, mode)
     if mode == "steady_state":
         # Only this share of the start-year pattern is amenity: the rest is disequilibrium
         # that the model's own terms (wages, size, costs, barriers) then act on.
-        amenity *= migration.steady_state_amenity_share
-    return mode
+        stationary = stationary * migration.steady_state_amenity_share
+        return Amenities(mode, stationary, stationary, 0.0)
+    first, last = earlier[-1], census_year
+    before = data.census_population(first).astype(float)
+    after = data.census_population(last).astype(float)
+    years = last - first
+    net_migration = (after / before) ** (1 / years) - 1 - natural_increase
+    target = population * (1 + net_migration)
+    # A city can lose at most the share that reconsiders in a year.
+    floor = (1 - 0.8 * migration.reconsider_share) * population
+    if (target < floor).any():
+        cities = [data.city_ids[i] for i in np.flatnonzero(target < floor)]
+        warnings.warn(
+            f"census-trend decline of {cities} exceeds what reconsider_share "
+            f"{migration.reconsider_share} allows in a year; their targets are limited",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        target = np.maximum(target, floor)
+    trend = _solve(target, *solve_args, mode)
+    return Amenities(mode, trend, stationary, migration.trend_decay)

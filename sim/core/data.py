@@ -64,6 +64,10 @@ class RegionData:
         neighbours: Pairs ``(i, j)``, ``i < j``, of city indices that share a boundary.
         boundaries: The GeoJSON FeatureCollection of city boundaries (lon/lat degrees).
         source_dir: The folder the data were read from.
+        vital_rates: Crude birth and death rates (per person and year) by ``area`` (a
+            province or ``China``) and ``year`` (``vital_rates.csv``).
+        china: Mainland China's census population and GDP (RMB) by ``year``
+            (``china_totals.csv``): with the 41 cities they give the rest of China.
     """
 
     cities: pd.DataFrame
@@ -72,6 +76,37 @@ class RegionData:
     boundaries: dict
     source_dir: Path
     city_index: dict[str, int] = field(default_factory=dict)
+    vital_rates: pd.DataFrame = field(default_factory=pd.DataFrame)
+    china: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def vital_rate(self, area: str, year: int) -> tuple[float, float]:
+        """``(birth, death)`` rates of ``area`` dated ``year`` or earlier.
+
+        The latest year at or before ``year``; where the data hold none (the rates start in
+        2011), the earliest year, the one exception to dated inputs (docs/VALIDATION.md).
+        """
+        rows = self.vital_rates[self.vital_rates["area"] == area].sort_values("year")
+        if rows.empty:
+            raise DataError(f"vital_rates.csv: no rates for {area!r}")
+        earlier = rows[rows["year"] <= year]
+        row = earlier.iloc[-1] if len(earlier) else rows.iloc[0]
+        return float(row["birth_rate_permille"]) / 1000, float(row["death_rate_permille"]) / 1000
+
+    def rest_of_china(self, year: int) -> tuple[float, float]:
+        """``(population, GDP in RMB)`` of mainland China less the 41 cities in a census year."""
+        row = self.china[self.china["year"] == year]
+        gdp = self.gdp(year)
+        if row.empty or gdp is None:
+            raise DataError(f"china_totals.csv: no row for {year}")
+        population = float(row["population_persons"].iloc[0]) - self.census_population(year).sum()
+        return population, float(row["gdp_100m_cny"].iloc[0]) * 1e8 - float(gdp.sum())
+
+    def age_shares(self, year: int) -> tuple[np.ndarray, np.ndarray]:
+        """``(aged 0-14, aged 65+)`` shares of each city's residents in a census year."""
+        return (
+            self.cities[f"age_0_14_{year}"].to_numpy(dtype=float) / 100.0,
+            self.cities[f"age_65_{year}"].to_numpy(dtype=float) / 100.0,
+        )
 
     @property
     def n_cities(self) -> int:
@@ -84,10 +119,25 @@ class RegionData:
         return list(self.cities["id"])
 
     def census_population(self, year: int) -> np.ndarray:
-        """Resident population (persons) of each city in a census year (2010 or 2020)."""
-        if year not in CENSUS_YEARS:
+        """Resident population (persons) of each city in a census year (2000, 2010 or 2020).
+
+        All on 2020 boundaries; 2000 from ``city_history_2020_boundaries.csv``.
+        """
+        if year not in (*HISTORY_CENSUS_YEARS, *CENSUS_YEARS):
             raise DataError(f"no census population for {year}; census years are {CENSUS_YEARS}")
         return self.cities[f"pop_{year}"].to_numpy(dtype=np.int64)
+
+    def gdp_per_capita(self, census_year: int) -> np.ndarray:
+        """GDP per capita (RMB) of a census year: 2010 from the 2010 GDP, else 2020's."""
+        gdp = self.gdp(census_year)
+        if gdp is None or np.isnan(gdp).any():
+            gdp, census_year = self.gdp(2020), 2020
+        return gdp / self.census_population(census_year)
+
+    def gdp(self, year: int) -> np.ndarray | None:
+        """City GDP (RMB, nominal, 2020 boundaries) of ``year``, or None where the data lack it."""
+        column = f"gdp_{year}_cny"
+        return self.cities[column].to_numpy(dtype=float) if column in self.cities else None
 
 
 def _read_csv(path: Path, required: list[str]) -> pd.DataFrame:
@@ -258,9 +308,61 @@ def _attach_economy(cities: pd.DataFrame, directory: Path) -> pd.DataFrame:
     return cities
 
 
+#: Census years before the first start year, used only for the decade before a 2010 start.
+HISTORY_CENSUS_YEARS: tuple[int, ...] = (2000,)
+
+#: Earlier history on 2020 boundaries (derived by ``tools/derive_city_history.py``).
+HISTORY_FILE = "city_history_2020_boundaries.csv"
+
+
+def _attach_history(cities: pd.DataFrame, directory: Path) -> pd.DataFrame:
+    """2000 census population and 2010 GDP on 2020 boundaries (the bundled file if absent)."""
+    raw = _read_csv(_bundled_or_own(directory, HISTORY_FILE), ["id", "pop_2000", "gdp_2010"])
+    order = _rows_by_city(raw, cities, HISTORY_FILE)
+    cities = cities.copy()
+    cities["pop_2000"] = _numbers(raw, "pop_2000", HISTORY_FILE, minimum=1)[order].round()
+    cities["gdp_2010_cny"] = _numbers(raw, "gdp_2010", HISTORY_FILE, minimum=0)[order] * 1e8
+    return cities
+
+
+def _bundled_or_own(directory: Path, file: str) -> Path:
+    """The data folder's ``file``, else the bundled one (files added after version 0.1)."""
+    path = directory / file
+    return path if path.is_file() else BUNDLED_DATA_DIR / file
+
+
+def _load_vital_rates(directory: Path) -> pd.DataFrame:
+    file = "vital_rates.csv"
+    raw = _read_csv(_bundled_or_own(directory, file), ["area", "year", *VITAL_COLUMNS])
+    frame = pd.DataFrame({"area": raw["area"].str.strip()})
+    frame["year"] = _numbers(raw, "year", file, minimum=1949, integer=True)
+    for column in VITAL_COLUMNS:
+        frame[column] = _numbers(raw, column, file, minimum=0)
+    return frame
+
+
+def _load_china(directory: Path) -> pd.DataFrame:
+    file = "china_totals.csv"
+    raw = _read_csv(_bundled_or_own(directory, file), ["year", *CHINA_COLUMNS])
+    frame = pd.DataFrame({"year": _numbers(raw, "year", file, minimum=1949, integer=True)})
+    for column in CHINA_COLUMNS:
+        frame[column] = _numbers(raw, column, file, minimum=1)
+    return frame
+
+
+#: Columns of ``vital_rates.csv`` besides ``area`` and ``year`` (per mille).
+VITAL_COLUMNS: tuple[str, ...] = ("birth_rate_permille", "death_rate_permille")
+
+#: Columns of ``china_totals.csv`` besides ``year``.
+CHINA_COLUMNS: tuple[str, ...] = ("population_persons", "gdp_100m_cny")
+
+#: Age-share columns of ``city_demography.csv`` that the model reads (percent).
+AGE_COLUMNS: tuple[str, ...] = ("age_0_14_2010", "age_65_2010", "age_0_14_2020", "age_65_2020")
+
+
 def _attach_demography(cities: pd.DataFrame, directory: Path) -> pd.DataFrame:
     file = "city_demography.csv"
-    raw = _read_csv(directory / file, ["id", "age_15_59_2020"])
+    raw = _read_csv(directory / file, ["id", "age_15_59_2020", *AGE_COLUMNS])
     order = _rows_by_city(raw, cities, file)  # numbers are parsed in file order (row numbers)
     share = _numbers(raw, "age_15_59_2020", file, minimum=0) / 100.0
     if np.any(share > 1):
@@ -271,6 +373,8 @@ def _attach_demography(cities: pd.DataFrame, directory: Path) -> pd.DataFrame:
     share = share[order]
     cities = cities.copy()
     cities["working_age_share"] = share
+    for column in AGE_COLUMNS:
+        cities[column] = _numbers(raw, column, file, minimum=0)[order]
     return cities
 
 
@@ -433,6 +537,7 @@ def load_region_data(data_dir: str | Path | None = None) -> RegionData:
     cities = _load_cities(directory)
     cities = _attach_economy(cities, directory)
     cities = _attach_demography(cities, directory)
+    cities = _attach_history(cities, directory)
     ids = list(cities["id"])
     links = _load_links(directory, set(ids))
     boundaries = _load_boundaries(directory, ids)
@@ -444,4 +549,6 @@ def load_region_data(data_dir: str | Path | None = None) -> RegionData:
         boundaries=boundaries,
         source_dir=directory,
         city_index={c: i for i, c in enumerate(ids)},
+        vital_rates=_load_vital_rates(directory),
+        china=_load_china(directory),
     )

@@ -22,17 +22,21 @@ def agents_per_city(population: np.ndarray, persons_per_agent: int) -> np.ndarra
 
 
 def high_skill_shares(
-    data: RegionData, params: InitialConditionParams, population: np.ndarray
+    data: RegionData,
+    params: InitialConditionParams,
+    population: np.ndarray,
+    gdp_per_capita: np.ndarray,
 ) -> np.ndarray:
     """High-skill (tertiary-educated) share of each city's residents.
 
     ``share = base + a log(1 + universities) + b log(GDP per capita / regional mean)``, clipped
     to the bounds: universities and income are the two public proxies of human capital that
-    the bundled data hold for all 41 cities. GDP per capita is 2020's (the only year with GDP
-    in the data); the regional mean weights it by the start ``population``.
+    the bundled data hold for all 41 cities. ``gdp_per_capita`` is the start census year's
+    (:meth:`RegionData.gdp_per_capita`); the regional mean weights it by the start
+    ``population``.
     """
     cities = data.cities
-    gdp_pc = cities["gdp_2020_cny"].to_numpy() / cities["pop_2020"].to_numpy()
+    gdp_pc = gdp_per_capita
     regional = (gdp_pc * population).sum() / population.sum()
     share = (
         params.high_skill_base
@@ -44,18 +48,19 @@ def high_skill_shares(
 
 
 def hukou_origin_weights(
-    data: RegionData, travel_minutes: np.ndarray, decay_min: float, population: np.ndarray
+    travel_minutes: np.ndarray,
+    decay_min: float,
+    population: np.ndarray,
+    gdp_per_capita: np.ndarray,
 ) -> np.ndarray:
     """``W[c, h]``: weight of city ``h`` as the hukou city of a non-hukou resident of ``c``.
 
-    Gravity rule: proportional to ``h``'s start ``population``, inversely to its (2020) GDP per
-    capita (poorer cities send more migrants), decaying with travel time; zero on the diagonal.
-    Rows sum to 1.
+    Gravity rule: proportional to ``h``'s start ``population``, inversely to its start-year GDP
+    per capita (poorer cities send more migrants), decaying with travel time; zero on the
+    diagonal. Rows sum to 1.
     """
-    cities = data.cities
     population = np.asarray(population, dtype=float)
-    gdp_pc = cities["gdp_2020_cny"].to_numpy() / cities["pop_2020"].to_numpy()
-    sending = population / gdp_pc
+    sending = population / gdp_per_capita
     weights = sending[None, :] * np.exp(-travel_minutes / decay_min)
     np.fill_diagonal(weights, 0.0)
     return weights / weights.sum(axis=1, keepdims=True)
@@ -68,6 +73,7 @@ def initial_talent(
     persons_per_agent: int,
     travel_minutes: np.ndarray,
     params: InitialConditionParams,
+    gdp_per_capita: np.ndarray,
 ) -> TalentArrays:
     """Talent agents of the start year, grouped by city.
 
@@ -82,11 +88,13 @@ def initial_talent(
     city = np.repeat(np.arange(n, dtype=np.int16), counts)
     hukou = city.copy()
     high_skill = np.zeros(len(city), dtype=bool)
-    skill_share = high_skill_shares(data, params, population)
+    skill_share = high_skill_shares(data, params, population, gdp_per_capita)
     non_hukou_share = np.array(
         [params.non_hukou_share_by_class[c] for c in data.cities["size_class"]]
     )
-    origins = hukou_origin_weights(data, travel_minutes, params.origin_decay_min, population)
+    origins = hukou_origin_weights(
+        travel_minutes, params.origin_decay_min, population, gdp_per_capita
+    )
     starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
     for c in range(n):
         members = starts[c] + np.arange(counts[c])
@@ -102,6 +110,7 @@ def initial_talent(
         hukou=hukou,
         high_skill=high_skill,
         years_in_city=np.zeros(len(city), dtype=np.int16),
+        alive=np.ones(len(city), dtype=bool),
     )
 
 

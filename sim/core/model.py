@@ -27,6 +27,7 @@ import mesa
 import numpy as np
 
 from agents import city as city_decisions
+from agents import demography
 from agents import firm as firm_decisions
 from agents import talent as talent_decisions
 from agents.city import CityAgent, CityState, access_index
@@ -35,7 +36,7 @@ from agents.talent import LocationInputs, TalentAgent
 from sim.config.checks import check_against_data
 from sim.config.schema import SimConfig
 from sim.core.amenities import calibrate_amenities
-from sim.core.data import PROVINCIAL_CAPITALS, RegionData, load_region_data
+from sim.core.data import PROVINCIAL_CAPITALS, RegionData, great_circle_km, load_region_data
 from sim.core.initial_state import initial_firms, initial_talent
 from sim.core.network import TransportNetwork
 from sim.core.policies import ResidencyArrays, residency_arrays, voucher_arrays
@@ -78,6 +79,19 @@ class YRDModel(mesa.Model):
         self.province = np.unique(provinces, return_inverse=True)[1]
         index = self.data.city_index
         self.capital = np.array([index[PROVINCIAL_CAPITALS[p]] for p in provinces])
+        # Locations of the location choice: the 41 cities and the rest of China (last), which
+        # is ``outside_distance_km`` from every city and in another province.
+        distance = np.full((n + 1, n + 1), self.params.migration.outside_distance_km)
+        distance[:n, :n] = great_circle_km(
+            frame["lat"].to_numpy()[:, None],
+            frame["lon"].to_numpy()[:, None],
+            frame["lat"].to_numpy()[None, :],
+            frame["lon"].to_numpy()[None, :],
+        )
+        np.fill_diagonal(distance, 0.0)
+        self.distance_km = distance
+        location_province = np.append(self.province, self.province.max() + 1)
+        self.same_province = location_province[:, None] == location_province[None, :]
         self.shanghai = index["shanghai"]
         self.residency = residency_arrays(config.scenario.residency, self.data)
         self.status_quo_residency = residency_arrays(config.status_quo.residency, self.data)
@@ -95,6 +109,7 @@ class YRDModel(mesa.Model):
 
         # Talent.
         census = self.data.census_population(config.census_year).astype(float)
+        gdp_per_capita = self.data.gdp_per_capita(config.census_year)
         self.talent = initial_talent(
             self._stream("start_talent"),
             self.data,
@@ -102,18 +117,29 @@ class YRDModel(mesa.Model):
             config.persons_per_agent,
             self.travel_minutes,
             self.params.initial,
+            gdp_per_capita,
         )
         # Created in bulk (the model registers each agent; agents_by_type finds them).
-        TalentAgent.create_indexed(self, range(len(self.talent)))
+        self.talent_agents: list[TalentAgent | None] = list(
+            TalentAgent.create_indexed(self, range(len(self.talent)))
+        )
         self._update_population()
         population_start = self.cities.population.copy()
         self._high_skill_start = np.maximum(self.cities.high_skill, 1.0)
 
-        # Firms. GDP of the start year: 2020 GDP per capita times the start population, grown
-        # at the TFP growth rate from 2020 (only the level matters; city TFP is calibrated to it).
-        gdp_pc_2020 = frame["gdp_2020_cny"].to_numpy() / frame["pop_2020"].to_numpy()
-        growth = (1 + self.params.labour.tfp_growth) ** (config.start_year - 2020)
-        gdp_start = gdp_pc_2020 * self.cities.population * growth
+        # Firms. GDP of the start year: GDP per capita of the start census year (2010 or 2020,
+        # never a later year) times the start population, grown at the TFP growth rate from the
+        # census year (only the level matters; city TFP is calibrated to it).
+        growth = (1 + self.params.labour.tfp_growth) ** (config.start_year - config.census_year)
+        gdp_start = gdp_per_capita * self.cities.population * growth
+        self.rest = self._rest_of_china(config.census_year, growth)
+        births, deaths = demography.city_vital_rates(
+            *self._province_vital_rates(config.census_year),
+            *self.data.age_shares(config.census_year),
+            census,
+            self.province,
+        )
+        self.birth_rate, self.death_rate = births, deaths
         self.firms = initial_firms(
             self._stream("start_firms"), gdp_start, config.firms_per_agent, self.params.firms
         )
@@ -130,28 +156,31 @@ class YRDModel(mesa.Model):
         self._knowledge_access_ref = float(self.cities.knowledge_access.mean())
         self._rd_capacity_ref = float(self.cities.rd_capacity.mean())
         theta = self.params.labour.labour_elasticity
-        _, phi = city_decisions.labour_allocation(self.cities, self.firms, theta)
         labour = np.maximum(self.cities.efficiency_labour, 1.0)
         self.start = city_decisions.StartYear(
-            tfp_base=gdp_start / (phi * labour**theta),
+            tfp_base=gdp_start / labour**theta,
             population=population_start,
             market_access=self.cities.market_access.copy(),
             year=config.start_year,
             area_km2=self.area,
             reference_density=population_start.sum() / self.area.sum(),
+            convergence=np.ones(n),
+            innovation_index=np.ones(n),
         )
         self._produce()
-        self.amenity = np.zeros(n)
-        self.amenities_used = calibrate_amenities(
-            self.amenity,
+        self.amenities = calibrate_amenities(
             self.cities.population,
             self.talent,
             self.data,
             config.census_year,
             config.persons_per_agent,
             self.params.migration,
-            lambda: self._location_probabilities(self.status_quo_residency),
+            self._status_quo_probabilities,
+            natural_increase=self.birth_rate - self.death_rate,
+            immigrants=self._expected_immigrants,
         )
+        self.amenities_used = self.amenities.mode
+        self.amenity = self.amenities.at(0)
 
         self.recorder = Recorder(list(frame["id"]), list(frame["name_en"]), list(frame["province"]))
         self._reset_year_counters()
@@ -162,6 +191,35 @@ class YRDModel(mesa.Model):
     def _stream(self, process: str) -> np.random.Generator:
         """The random stream of one process in the current year (see :mod:`sim.core.streams`)."""
         return stream(self._entropy, self.year, process)
+
+    def _rest_of_china(self, census_year: int, growth: float) -> demography.RestOfChina:
+        """The rest of China in the start year: census population, income, vital rates."""
+        population, gdp = self.data.rest_of_china(census_year)
+        birth, death = self.data.vital_rate("China", census_year)
+        return demography.RestOfChina(
+            population=population,
+            income=gdp / population * growth,
+            birth_rate=birth,
+            death_rate=death,
+            high_skill_share=self.params.initial.outside_high_skill_share[census_year],
+        )
+
+    def _province_vital_rates(self, year: int) -> tuple[np.ndarray, np.ndarray]:
+        """Each city's province's crude birth and death rates dated ``year`` or earlier."""
+        rates = [self.data.vital_rate(p, year) for p in self.data.cities["province"]]
+        return np.array([r[0] for r in rates]), np.array([r[1] for r in rates])
+
+    def _expected_immigrants(self, probabilities: np.ndarray) -> np.ndarray:
+        """Expected arrivals from the rest of China into each city (agents)."""
+        expected = demography.expected_immigrants(
+            self.rest, probabilities, self.params.migration.reconsider_share
+        )
+        return expected.sum(axis=0) / self.config.persons_per_agent
+
+    def _status_quo_probabilities(self, amenity: np.ndarray) -> np.ndarray:
+        """Location-choice probabilities under the status-quo settlement policy."""
+        self.amenity = amenity
+        return self._location_probabilities(self.status_quo_residency)
 
     def _update_population(self) -> None:
         city_decisions.count_residents(
@@ -204,7 +262,14 @@ class YRDModel(mesa.Model):
             self.cities,
             self.amenity,
             self.params.migration,
-            self.travel_minutes,
+            self.distance_km,
+            self.same_province,
+            outside_utility=talent_decisions.outside_utility(
+                self.rest_income(),
+                self.rest.population,
+                self.params.labour.high_skill_efficiency,
+                self.params.migration,
+            ),
             settlement_barrier=residency.settlement_barrier,
             public_service_access=residency.public_service_access,
             flexible_talent=residency.flexible_talent,
@@ -232,6 +297,10 @@ class YRDModel(mesa.Model):
         self.cities.voucher_spend = np.zeros(n)
         self.cities.in_migrants = np.zeros(n)
         self.cities.out_migrants = np.zeros(n)
+        self.cities.births = np.zeros(n)
+        self.cities.deaths = np.zeros(n)
+        self.cities.immigrants = np.zeros(n)
+        self.cities.emigrants = np.zeros(n)
         self.firms.innovations[:] = 0
         self.firms.voucher_rmb[:] = 0.0
         self.firms.rd_spend[:] = 0.0
@@ -241,9 +310,12 @@ class YRDModel(mesa.Model):
         """Advance one year: transport, firms, cities, talent, record."""
         self.year += 1
         self._reset_year_counters()
+        self.amenity = self.amenities.at(self.year - self.config.start_year - 1)
+        self._converge()
         self._transport_stage()
         self._firm_stage()
         self._city_stage()
+        self._demography_stage()
         self._talent_stage()
         self._city_stage()  # year-end accounts with the year-end population
         self._record()
@@ -274,6 +346,13 @@ class YRDModel(mesa.Model):
             knowledge_access_ref=self._knowledge_access_ref,
             rd_capacity_ref=self._rd_capacity_ref,
         )
+        city_decisions.accumulate_innovation(
+            self.cities,
+            self.firms,
+            self.start,
+            self.params.innovation.innovation_productivity_step,
+            self.config.firms_per_agent,
+        )
         fp = self.params.firms
         profit = firm_decisions.profits(
             self.firms, self.cities.gdp, self.params.labour.labour_elasticity
@@ -303,16 +382,70 @@ class YRDModel(mesa.Model):
         self._produce()
         self._update_rd_capacity()
 
+    def _converge(self) -> None:
+        """One year of income convergence of the cities and the rest of China."""
+        rate = self.params.labour.tfp_convergence
+        c = self.cities
+        rest_income = self.rest_income()
+        populated = c.population > 0
+        log_income = np.append(
+            np.log(c.gdp[populated] / c.population[populated]), np.log(rest_income)
+        )
+        weights = np.append(c.population[populated], self.rest.population)
+        mean = float(np.average(log_income, weights=weights))
+        city_decisions.converge(c, self.start, rate, mean)
+        self.rest.convergence *= float(np.exp(rate * (mean - np.log(rest_income))))
+
+    def rest_income(self) -> float:
+        """GDP per capita of the rest of China this year (RMB)."""
+        years = self.year - self.config.start_year
+        growth = (1 + self.params.labour.tfp_growth) ** years
+        return self.rest.income * self.rest.convergence * growth
+
+    def _demography_stage(self) -> None:
+        """Deaths and births of the year; the rest of China's natural increase."""
+        ppa = self.config.persons_per_agent
+        t = self.talent
+        dead = demography.deaths(self._stream("deaths"), t.city, t.alive, self.death_rate)
+        t.alive[dead] = False
+        self._remove_talent_agents(dead)
+        city, parent = demography.births(self._stream("births"), t.city, t.alive, self.birth_rate)
+        rows = t.extend(city, t.hukou[parent], np.zeros(len(city), dtype=bool))
+        self.talent_agents.extend(TalentAgent.create_indexed(self, rows))
+        n = self.n_cities
+        self.cities.deaths = np.bincount(t.city[dead], minlength=n) * float(ppa)
+        self.cities.births = np.bincount(city, minlength=n) * float(ppa)
+        self.rest.population *= 1.0 + self.rest.birth_rate - self.rest.death_rate
+
+    def _remove_talent_agents(self, rows: np.ndarray) -> None:
+        for index in rows:
+            self.talent_agents[index].remove()
+            self.talent_agents[index] = None
+
     def _talent_stage(self) -> None:
         """Relocation of the talent that reconsiders, then hukou conversion."""
         ppa = self.config.persons_per_agent
-        self._flows = talent_decisions.relocate(
+        n = self.n_cities
+        probabilities = self._location_probabilities()
+        leaving = self.talent.alive.copy()
+        flows = talent_decisions.relocate(
             self._stream("talent"),
             self.talent,
-            self._location_probabilities(),
+            probabilities,
             self.params.migration.reconsider_share,
             ppa,
         )
+        self._remove_talent_agents(np.flatnonzero(leaving & ~self.talent.alive))
+        expected = demography.expected_immigrants(
+            self.rest, probabilities, self.params.migration.reconsider_share
+        )
+        city, high_skill = demography.draw_immigrants(self._stream("immigration"), expected, ppa)
+        rows = self.talent.extend(city, np.full(len(city), n), high_skill)
+        self.talent_agents.extend(TalentAgent.create_indexed(self, rows))
+        self._flows = flows[:, :n]
+        self.cities.emigrants = flows[:, n]
+        self.cities.immigrants = np.bincount(city, minlength=n) * float(ppa)
+        self.rest.population += self.cities.emigrants.sum() - self.cities.immigrants.sum()
         self.cities.out_migrants = self._flows.sum(axis=1)
         self.cities.in_migrants = self._flows.sum(axis=0)
         converted = talent_decisions.convert_hukou(
@@ -336,4 +469,5 @@ class YRDModel(mesa.Model):
             central=self.central,
             capital=self.capital,
             shanghai=self.shanghai,
+            rest_of_china_population=self.rest.population,
         )

@@ -31,6 +31,11 @@ METRIC_UNITS: dict[str, str] = {
     "migrants": "persons moving between cities in the year",
     "migration_rate": "migrants / population",
     "hukou_conversions": "persons gaining local hukou in the year",
+    "births": "persons born in the year",
+    "deaths": "persons who died in the year",
+    "immigrants": "persons arriving from the rest of China in the year",
+    "emigrants": "persons leaving for the rest of China in the year",
+    "rest_of_china_population": "persons (mainland China less the 41 cities)",
     "innovations": "innovations in the year",
     "firms": "active firm agents",
     "firm_entries": "firm agents entering in the year",
@@ -70,13 +75,17 @@ CITY_UNITS: dict[str, str] = {
     "housing_cost": "index (region's start-year density = 1)",
     "market_access": "RMB billion (GDP within reach, decayed by travel time)",
     "knowledge_access": "index",
-    "amenity": "utility units (calibrated at the start, constant)",
+    "amenity": "utility units (solved at the start; trend part fading at trend_decay)",
     "firms": "active firm agents",
     "innovations": "innovations in the year",
     "voucher_budget": "RMB million",
     "voucher_spend": "RMB million redeemed (issuing city)",
     "in_migrants": "persons",
     "out_migrants": "persons",
+    "births": "persons",
+    "deaths": "persons",
+    "immigrants": "persons (from the rest of China)",
+    "emigrants": "persons (to the rest of China)",
 }
 
 #: Migrant flows: column -> unit.
@@ -272,6 +281,7 @@ def record_year(
     central: np.ndarray,
     capital: np.ndarray,
     shanghai: int,
+    rest_of_china_population: float,
 ) -> None:
     """Hand the year-end state to the recorder: the region's indicators and the cities' rows.
 
@@ -289,6 +299,7 @@ def record_year(
         central: ``(n,)`` whether a city is in the plan's central area.
         capital: ``(n,)`` index of each city's provincial capital.
         shanghai: Index of Shanghai.
+        rest_of_china_population: Residents of the rest of China (persons).
     """
     c = cities
     pop = c.population
@@ -311,6 +322,11 @@ def record_year(
         "migrants": migrants,
         "migration_rate": migrants / float(pop.sum()),
         "hukou_conversions": counts.hukou_conversions,
+        "births": float(c.births.sum()),
+        "deaths": float(c.deaths.sum()),
+        "immigrants": float(c.immigrants.sum()),
+        "emigrants": float(c.emigrants.sum()),
+        "rest_of_china_population": rest_of_china_population,
         "innovations": float(c.innovations.sum()),
         "firms": float(c.firms.sum()),
         "firm_entries": counts.firm_entries,
@@ -358,6 +374,10 @@ def record_year(
         "voucher_budget": c.voucher_budget / 1e6,
         "voucher_spend": c.voucher_spend / 1e6,
         "in_migrants": c.in_migrants,
+        "births": c.births,
+        "deaths": c.deaths,
+        "immigrants": c.immigrants,
+        "emigrants": c.emigrants,
         "out_migrants": c.out_migrants,
     }
     recorder.add_year(metrics, cities)

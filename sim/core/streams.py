@@ -26,6 +26,9 @@ RANDOM_STREAMS: tuple[str, ...] = (
     "entry",
     "talent",
     "hukou",
+    "deaths",
+    "births",
+    "immigration",
 )
 
 

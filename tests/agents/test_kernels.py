@@ -19,28 +19,47 @@ from agents.talent import (
     expected_population,
     group_counts,
     location_utilities,
+    moving_costs,
 )
 from sim.core import indicators
 
 
-def test_location_utilities_apply_home_bias_penalty_moving_cost_and_flexible_rule():
-    n = 3
-    value = np.array([[0.0, 1.0, 2.0], [0.5, 1.5, 2.5]])
-    penalty = np.array([0.3, 0.6, 0.9])
-    moving = np.full((n, n), 2.0)
+def test_location_utilities_charge_the_barrier_on_entry_and_services_each_year():
+    n = 3  # three cities and the rest of China (location 3)
+    value = np.array([[0.0, 1.0, 2.0, 0.2], [0.5, 1.5, 2.5, 0.7]])
+    services = np.array([0.3, 0.6, 0.9])
+    barrier = np.array([1.0, 2.0, 3.0])
+    moving = np.full((n + 1, n + 1), 2.0)
     np.fill_diagonal(moving, 0.0)
-    u = location_utilities(value, penalty, moving, home_bias=1.0, flexible_talent=False)
-    assert u.shape == (n, n + 1, 2, n)
-    # in city 0, hukou of city 1, low skill: stay pays city 0's penalty, going home gets bias
+    u = location_utilities(value, services, barrier, moving, home_bias=1.0, flexible_talent=False)
+    assert u.shape == (n + 1, n + 1, 2, n + 1)
+    # in city 0, hukou of city 1, low skill: staying pays the services loss but no barrier
     assert u[0, 1, 0, 0] == pytest.approx(0.0 - 0.3)
+    # going home: home bias, no penalty
     assert u[0, 1, 0, 1] == pytest.approx(1.0 + 1.0 - 2.0)
-    assert u[0, 1, 0, 2] == pytest.approx(2.0 - 0.9 - 2.0)
-    # hukou outside the region: penalty everywhere, no home
-    assert u[2, n, 1, 2] == pytest.approx(2.5 - 0.9)
-    flexible = location_utilities(value, penalty, moving, home_bias=1.0, flexible_talent=True)
+    # entering a third city: its services loss and its barrier
+    assert u[0, 1, 0, 2] == pytest.approx(2.0 - 0.9 - 3.0 - 2.0)
+    # leaving for the rest of China: no penalty there
+    assert u[0, 1, 0, n] == pytest.approx(0.2 - 2.0)
+    # a mover from the rest of China (its hukou) pays the barrier of the city it enters
+    assert u[n, n, 1, 2] == pytest.approx(2.5 - 0.9 - 3.0 - 2.0)
+    assert u[n, n, 1, n] == pytest.approx(0.7 + 1.0)
+    flexible = location_utilities(
+        value, services, barrier, moving, home_bias=1.0, flexible_talent=True
+    )
     assert flexible[0, 1, 1, 2] == pytest.approx(2.5 - 2.0)  # high skill, YRD hukou: exempt
     assert flexible[0, 1, 0, 2] == pytest.approx(u[0, 1, 0, 2])  # low skill: not exempt
     assert flexible[0, n, 1, 2] == pytest.approx(u[0, n, 1, 2])  # hukou outside: not exempt
+
+
+def test_moving_costs_rise_with_distance_and_at_a_provincial_border():
+    distance = np.array([[0.0, 100.0, 100.0], [100.0, 0.0, 300.0], [100.0, 300.0, 0.0]])
+    same = np.array([[True, True, False], [True, True, False], [False, False, True]])
+    cost = moving_costs(distance, same, fixed=2.0, per_log_distance=1.0, border=0.5)
+    assert np.allclose(np.diag(cost), 0.0)
+    assert cost[0, 1] == pytest.approx(2.0 + np.log(2.0))
+    assert cost[0, 2] == pytest.approx(cost[0, 1] + 0.5)  # same distance, across a border
+    assert cost[1, 2] > cost[0, 2]
 
 
 def test_choice_probabilities_are_a_softmax():
@@ -87,13 +106,16 @@ def test_simulated_moves_match_the_expected_populations():
         hukou=rng.integers(0, n + 1, agents).astype(np.int16),
         high_skill=rng.random(agents) < 0.3,
         years_in_city=np.zeros(agents, dtype=np.int16),
+        alive=np.ones(agents, dtype=bool),
     )
-    utilities = rng.normal(size=(n, n + 1, 2, n))
+    utilities = rng.normal(size=(n + 1, n + 1, 2, n + 1))
     probabilities = choice_probabilities(utilities)
     expected = expected_population(group_counts(talent, n), probabilities, 0.25)
-    choose_locations(rng, talent, probabilities, 0.25)
-    realised = np.bincount(talent.city, minlength=n)
-    assert realised.sum() == agents
+    _, destination = choose_locations(rng, talent, probabilities, 0.25)
+    realised = np.bincount(talent.city[talent.alive], minlength=n)
+    left = (destination == n).sum()
+    assert left > 0 and (~talent.alive).sum() == left  # those who chose the rest of China left
+    assert realised.sum() + left == agents
     assert np.allclose(realised, expected, rtol=0.01)
 
 

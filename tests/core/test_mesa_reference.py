@@ -60,9 +60,10 @@ def decide_both(model, seeds=None):
 
 def test_reference_agents_make_the_models_choices_agent_by_agent(model):
     talent, (origin, destination), reference, moves = decide_both(model)
-    n = model.n_cities
+    n = model.n_cities + 1  # the cities and the rest of China
     agree = (reference.cities() == talent.city).mean()
     assert agree > 0.999  # differences only from rounding at a category boundary
+    assert (reference.alive() == talent.alive).mean() > 0.999
     ref_origin, ref_destination = np.array(moves).T
     assert len(moves) == pytest.approx(len(origin), rel=0.01)
     a = flow_matrix(origin, destination, n)
@@ -71,7 +72,7 @@ def test_reference_agents_make_the_models_choices_agent_by_agent(model):
 
 
 def test_reference_and_model_flows_are_statistically_the_same_with_other_numbers(model):
-    n = model.n_cities
+    n = model.n_cities + 1
     for year in range(2):
         if year:
             model.step()  # a year later: other city terms and other agents' states
@@ -100,12 +101,15 @@ def test_numpy_floor_is_the_same_rule(model):
         floor.hukou,
         floor.high_skill,
         floor.years_in_city,
+        floor.alive,
         inputs.destination_utility,
-        inputs.non_hukou_penalty,
+        inputs.public_service_penalty,
+        inputs.entry_barrier,
         inputs.moving_cost,
         inputs.home_bias,
         inputs.flexible_talent,
         share,
     )
     assert np.array_equal(floor.city, talent.city)
+    assert np.array_equal(floor.alive, talent.alive)
     assert np.array_equal(floor.years_in_city, talent.years_in_city)

@@ -29,7 +29,8 @@ def test_hindcast_start_uses_the_2010_census(region):
     model = YRDModel(config, region)
     census = region.census_population(2010)
     assert np.all(np.abs(model.cities.population - census) <= 2500)
-    assert model.amenities_used == "steady_state"  # no census before 2010
+    # the 2000 census precedes a 2010 start: the amenities follow the 2000-2010 decade
+    assert model.amenities_used == "census_trend"
 
 
 def test_start_year_gdp_equals_the_data(region):
@@ -37,18 +38,45 @@ def test_start_year_gdp_equals_the_data(region):
     assert np.allclose(model.cities.gdp, region.cities["gdp_2020_cny"], rtol=0.01)
 
 
-def test_migration_neither_creates_nor_loses_people(run):
+def test_people_are_accounted_for_births_deaths_and_moves(run):
+    """Each city's change is its births less deaths plus its net moves, to the person."""
     result = run(*SHORT)
-    total = result.metrics["population"]
-    assert (total == total.iloc[0]).all()
     cities = result.cities.sort_values(["city_id", "year"])
     change = cities.groupby("city_id")["population"].diff().dropna()
-    net = (cities["in_migrants"] - cities["out_migrants"]).loc[change.index]
-    assert np.array_equal(change.to_numpy(), net.to_numpy())
+    moves = (
+        cities["births"]
+        - cities["deaths"]
+        + cities["in_migrants"]
+        - cities["out_migrants"]
+        + cities["immigrants"]
+        - cities["emigrants"]
+    ).loc[change.index]
+    assert np.array_equal(change.to_numpy(), moves.to_numpy())
+    metrics = result.metrics.set_index("year")
+    region = metrics["population"].diff().dropna()
+    external = (
+        metrics["births"] - metrics["deaths"] + metrics["immigrants"] - metrics["emigrants"]
+    ).loc[region.index]
+    assert np.array_equal(region.to_numpy(), external.to_numpy())  # inter-city moves net out
     flows = result.flows.groupby("year")["migrants"].sum()
-    metrics = result.metrics.set_index("year")["migrants"]
-    assert np.array_equal(flows.to_numpy(), metrics.loc[flows.index].to_numpy())
+    assert np.array_equal(flows.to_numpy(), metrics["migrants"].loc[flows.index].to_numpy())
     assert (result.flows["origin"] != result.flows["destination"]).all()
+    # births, deaths and the exchange with the rest of China all happen every year
+    assert (metrics[["births", "deaths", "immigrants", "emigrants"]].iloc[1:] > 0).all().all()
+
+
+def test_the_rest_of_china_gains_what_the_region_loses(region):
+    config = sim.load_config([*SHORT])
+    model = YRDModel(config, region)
+    china = model.cities.population.sum() + model.rest.population
+    natural = 0.0
+    for _ in range(3):
+        rest_before = model.rest.population
+        model.step()
+        natural += model.cities.births.sum() - model.cities.deaths.sum()
+        natural += rest_before * (model.rest.birth_rate - model.rest.death_rate)
+    after = model.cities.population.sum() + model.rest.population
+    assert after == pytest.approx(china + natural, rel=1e-12)
 
 
 def test_migration_is_self_limiting_and_moderate(run):

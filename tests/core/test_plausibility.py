@@ -100,7 +100,7 @@ def test_migration_elasticity_to_real_income(region):
     counts = group_counts(model.talent, model.n_cities)
 
     def inflow(city: int) -> float:
-        probabilities = model._location_probabilities()
+        probabilities = model._location_probabilities()[: model.n_cities]
         flows = np.einsum("ohs,ohsd->od", counts, probabilities)
         return float(flows[:, city].sum() - flows[city, city])
 
