@@ -15,9 +15,10 @@ from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
 
 import numpy as np
+from scipy import stats
 
 from agents.base import IndexedAgent, StateField
-from agents.sampling import binomial_inverse, draw_categories
+from agents.sampling import draw_categories
 from agents.talent import choice_probabilities
 
 if TYPE_CHECKING:
@@ -244,6 +245,57 @@ def provider_probabilities(
     return weight / weight.sum(axis=1, keepdims=True)
 
 
+def congested_provider_choice(
+    log_capacity: np.ndarray,
+    travel_minutes: np.ndarray,
+    cost_per_hour: float,
+    groups: list[tuple[np.ndarray, np.ndarray]],
+    capacity: np.ndarray,
+    rounds: int = 60,
+) -> tuple[list[np.ndarray], np.ndarray]:
+    """Provider choice when providers can serve only ``capacity`` projects a year.
+
+    Buyers expect a provider city ``j`` to serve a project with probability ``s_j`` and add
+    ``ln s_j`` to its logit utility (:func:`provider_probabilities`). ``s_j = min(1, K_j / D_j)``
+    with ``D_j`` the projects all buyers bring to ``j`` given ``s``: a fixed point found by
+    damped iteration in logs. Where buyers can go elsewhere, congestion diverts them; where
+    they cannot (vouchers redeemable in the own city only), the provider rations.
+
+    Args:
+        log_capacity: ``(n,)`` log R&D-service capacity index of each city (attractiveness).
+        travel_minutes: ``(n, n)`` travel times.
+        cost_per_hour: Disutility per hour of travel time.
+        groups: ``(allowed, projects)`` per kind of buyer: the ``(n, n)`` cities a buyer of
+            each city may buy from, and the ``(n,)`` projects buyers of each city bring.
+        capacity: ``(n,)`` projects each provider city can serve in the year.
+        rounds: Iterations of the fixed point.
+
+    Returns:
+        The ``(n, n)`` choice probabilities of each group, and the expected served share ``s``.
+    """
+    log_served = np.zeros(len(capacity))
+    log_cap = np.log(np.maximum(capacity, 1e-12))
+    for _ in range(rounds):
+        probabilities = [
+            provider_probabilities(log_capacity + log_served, travel_minutes, cost_per_hour, a)
+            for a, _ in groups
+        ]
+        demand = sum(projects @ p for (_, projects), p in zip(groups, probabilities, strict=True))
+        with np.errstate(divide="ignore"):
+            target = np.minimum(0.0, log_cap - np.log(demand))
+        log_served = 0.5 * log_served + 0.5 * target
+    probabilities = [
+        provider_probabilities(log_capacity + log_served, travel_minutes, cost_per_hour, a)
+        for a, _ in groups
+    ]
+    return probabilities, np.exp(log_served)
+
+
+def poisson_inverse(uniform: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """Poisson draws with the given means by inverse transform of ``uniform``."""
+    return np.maximum(stats.poisson.ppf(uniform, mean), 0).astype(np.int64)
+
+
 def within_group_quantile(values: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray:
     """Rank of each value within its group as a fraction in [0, 1) (ties broken by position)."""
     order = np.lexsort((values, groups))
@@ -276,14 +328,25 @@ class InnovationYear:
     Attributes:
         voucher_count: ``(n, n)`` voucher projects by issuing city and provider city.
         voucher_value: ``(n, n)`` voucher value redeemed (RMB) by issuing and provider city.
-        voucher_projects: Projects paid with a voucher.
+        voucher_projects: Projects paid with a voucher (and served).
         voucher_additional: Of those, projects the firm would not have bought without one.
+        inhouse_spend: In-house R&D spending (RMB).
+        services_spend: Spending on R&D-service projects served (RMB), vouchers included.
+        services_projects: R&D-service projects served.
+        services_demand: R&D-service projects demanded (served or rationed away).
+        innovations_from_services: Innovations attributed to the projects served (each
+            firm's innovations times the projects' share of its innovation rate).
     """
 
     voucher_count: np.ndarray
     voucher_value: np.ndarray
     voucher_projects: int
     voucher_additional: int
+    inhouse_spend: float = 0.0
+    services_spend: float = 0.0
+    services_projects: int = 0
+    services_demand: float = 0.0
+    innovations_from_services: float = 0.0
 
 
 def innovate(
@@ -335,14 +398,13 @@ def innovate(
     rd_intensity = f.rd_intensity[alive]
     n_firms = len(alive)
 
-    opportunities = stream("opportunities").binomial(
-        per_agent, ip.project_opportunity_rate, rows
-    )[alive]
+    opportunities = stream("opportunities").binomial(per_agent, ip.project_opportunity_rate, rows)[
+        alive
+    ]
     log_value = stream("project_values").normal(
         ip.project_value_log_mean, ip.project_value_log_sd, rows
     )
     value_ratio = np.exp(log_value[alive])
-    project_cost = opportunities * ip.project_cost_rmb
 
     # Voucher lottery and redemption.
     active = year >= lever.start_year
@@ -369,52 +431,76 @@ def innovate(
     redeemed = granted & (redemption < ip.voucher_redemption_rate)
     buys = redeemed | ((opportunities > 0) & (value_ratio >= 1.0))
 
-    # Providers of R&D services.
+    # Providers of R&D services, with limited capacity: buyers avoid congested providers,
+    # and a provider with more demand than capacity serves each project with the same chance.
     log_capacity = np.log(c.rd_capacity)
     cost = ip.provider_distance_cost_per_hour
+    capacity = ip.provider_projects_per_capacity * c.rd_capacity
     everywhere = np.ones((n_cities, n_cities), dtype=bool)
+    kinds = (redeemed, buys & ~redeemed)
+    groups = [
+        (allowed, np.bincount(city[mask], weights=opportunities[mask], minlength=n_cities))
+        for mask, allowed in zip(kinds, (voucher_allowed, everywhere), strict=True)
+    ]
+    choice, _ = congested_provider_choice(log_capacity, travel_minutes, cost, groups, capacity)
     provider = np.full(n_firms, -1)
-    provider_uniform = stream("providers").random(rows)[alive]
-    for mask, allowed in ((redeemed, voucher_allowed), (buys & ~redeemed, everywhere)):
+    provider_uniform, service_uniform = stream("providers").random((rows, 2))[alive].T
+    for mask, probabilities in zip(kinds, choice, strict=True):
         who = np.flatnonzero(mask)
-        probabilities = provider_probabilities(log_capacity, travel_minutes, cost, allowed)
         provider[who] = draw_categories(
             provider_uniform[who], np.cumsum(probabilities, axis=1), city[who]
         )
+    demand = np.bincount(provider[buys], weights=opportunities[buys], minlength=n_cities)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        served_share = np.where(demand > capacity, capacity / demand, 1.0)
+    served = np.where(
+        buys,
+        np.floor(opportunities * served_share[np.maximum(provider, 0)] + service_uniform),
+        0.0,
+    ).astype(np.int64)
+    served = np.minimum(served, opportunities)
 
-    # Innovation.
+    # Innovation: invention patents granted, Poisson with the firm's rate, in-house R&D and
+    # the projects served adding up.
     quality = (c.rd_capacity / rd_capacity_ref) ** ip.provider_quality_elasticity
     knowledge = c.knowledge_access / knowledge_access_ref
-    project_quality = np.where(buys, quality[np.maximum(provider, 0)], 0.0)
-    hazard = (
+    project_quality = np.where(served > 0, quality[np.maximum(provider, 0)], 0.0)
+    in_house = (
         ip.base_innovation_rate
         * (rd_intensity / rd_intensity_mean) ** ip.rd_elasticity
         * knowledge[city] ** ip.knowledge_access_elasticity
-        + ip.project_innovation_rate * opportunities / per_agent * project_quality
     )
+    from_services = ip.project_innovation_rate * served / per_agent * project_quality
+    rate = in_house + from_services
     uniform = stream("innovation").random(rows)[alive]
-    innovations = binomial_inverse(uniform, per_agent, 1.0 - np.exp(-hazard))
+    innovations = poisson_inverse(uniform, per_agent * rate)
     f.productivity[alive] *= 1.0 + ip.innovation_productivity_step * innovations / per_agent
     f.innovations[alive] = innovations
     f.innovations_total[alive] += innovations
-    voucher_value = np.where(redeemed, requested, 0.0)
+    voucher_value = np.where(redeemed, served * per_project, 0.0)
     f.voucher_rmb[alive] = voucher_value
     f.voucher_rmb_total[alive] += voucher_value
-    f.rd_spend[alive] = rd_intensity * output + np.where(buys, project_cost, 0.0)
+    inhouse_spend = rd_intensity * output
+    services_spend = served * ip.project_cost_rmb
+    f.rd_spend[alive] = inhouse_spend + services_spend
 
     n = n_cities
     c.innovations = np.bincount(city, weights=innovations, minlength=n)
     c.voucher_spend = np.bincount(city, weights=voucher_value, minlength=n)
-    pair = city[redeemed] * n + provider[redeemed]
+    paid = redeemed & (served > 0)
+    pair = city[paid] * n + provider[paid]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        service_share = np.where(rate > 0, from_services / rate, 0.0)
     return InnovationYear(
-        voucher_count=np.bincount(
-            pair, weights=opportunities[redeemed], minlength=n * n
-        ).reshape(n, n),
-        voucher_value=np.bincount(
-            pair, weights=voucher_value[redeemed], minlength=n * n
-        ).reshape(n, n),
-        voucher_projects=int(opportunities[redeemed].sum()),
-        voucher_additional=int(opportunities[redeemed & (value_ratio < 1)].sum()),
+        voucher_count=np.bincount(pair, weights=served[paid], minlength=n * n).reshape(n, n),
+        voucher_value=np.bincount(pair, weights=voucher_value[paid], minlength=n * n).reshape(n, n),
+        voucher_projects=int(served[paid].sum()),
+        voucher_additional=int(served[paid & (value_ratio < 1)].sum()),
+        inhouse_spend=float(inhouse_spend.sum()),
+        services_spend=float(services_spend.sum()),
+        services_projects=int(served.sum()),
+        services_demand=float(demand.sum()),
+        innovations_from_services=float((innovations * service_share).sum()),
     )
 
 

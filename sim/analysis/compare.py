@@ -628,3 +628,92 @@ def group_label(row: pd.Series | dict, keys: list[str]) -> str:
     parts = [str(row["scenario"])]
     parts += [f"{k.rsplit('.', 1)[-1].rsplit('/', 1)[-1]}={row[k]}" for k in keys[1:]]
     return ", ".join(parts)
+
+
+# --------------------------------------------------------------------------------------------
+# Voucher returns
+# --------------------------------------------------------------------------------------------
+
+#: Columns of ``voucher_returns.csv`` besides the group columns, with their meaning.
+VOUCHER_RETURN_COLUMNS: dict[str, str] = {
+    "extra_subsidy_rmb_million_per_year": "voucher value redeemed minus the reference's, mean "
+    "over the years after the start (RMB million per year)",
+    "extra_innovations_per_year": "innovations minus the reference's, mean per year",
+    "extra_innovations_pct": "extra innovations in % of the reference's",
+    "subsidy_rmb_per_additional_innovation": "extra voucher value / extra innovations (RMB)",
+    "services_rmb_per_additional_innovation": "extra spending on R&D-service projects / extra "
+    "innovations (RMB; vouchers and the firms' own share)",
+    "inhouse_rmb_per_innovation": "in-house R&D / innovations from in-house R&D, this group (RMB)",
+    "gdp_per_rmb_subsidy": "GDP gained over the run (sum of yearly GDP differences) per yuan "
+    "of extra voucher value over the run",
+    "end_year_gdp_per_rmb_annual_subsidy": "final-year GDP difference per yuan of mean yearly "
+    "extra voucher value",
+}
+
+
+def voucher_return_row(mine: pd.DataFrame, ref: pd.DataFrame) -> dict[str, float]:
+    """The voucher returns of one run against its reference run (both indexed by year)."""
+    years = mine.index.intersection(ref.index)
+    years = years[years > years.min()]
+    m, r = mine.loc[years], ref.loc[years]
+
+    def column(frame: pd.DataFrame, name: str) -> pd.Series:
+        return frame[name] if name in frame else pd.Series(np.nan, index=frame.index)
+
+    subsidy = float((m["voucher_spend"] - r["voucher_spend"]).sum()) * 1e6
+    innovations = float((m["innovations"] - r["innovations"]).sum())
+    services = float((column(m, "rd_services_spend") - column(r, "rd_services_spend")).sum())
+    gdp = (m["gdp"] - r["gdp"]) * 1e9
+    in_house = float(column(m, "rd_inhouse_spend").sum()) * 1e9
+    in_house_innovations = float((m["innovations"] - column(m, "innovations_from_services")).sum())
+    n = len(years)
+
+    def ratio(a: float, b: float) -> float:
+        return a / b if b and np.isfinite(b) else np.nan
+
+    return {
+        "extra_subsidy_rmb_million_per_year": subsidy / 1e6 / n if n else np.nan,
+        "extra_innovations_per_year": innovations / n if n else np.nan,
+        "extra_innovations_pct": 100 * ratio(innovations, float(r["innovations"].sum())),
+        "subsidy_rmb_per_additional_innovation": ratio(subsidy, innovations),
+        "services_rmb_per_additional_innovation": ratio(services * 1e9, innovations),
+        "inhouse_rmb_per_innovation": ratio(in_house, in_house_innovations),
+        "gdp_per_rmb_subsidy": ratio(float(gdp.sum()), subsidy),
+        "end_year_gdp_per_rmb_annual_subsidy": ratio(float(gdp.iloc[-1]), subsidy / n)
+        if n
+        else np.nan,
+    }
+
+
+def voucher_returns(
+    data: SweepData, reference: Reference, min_subsidy_rmb_million: float = 1.0
+) -> pd.DataFrame:
+    """``voucher_returns.csv``: what a yuan of extra voucher subsidy buys, by group and seed.
+
+    Each group's run is compared with the reference group's run of the same seed (groups whose
+    seeds have no reference run are left out), so the differences are those of the lever
+    alone. Only groups that spend at least ``min_subsidy_rmb_million`` more a year on vouchers
+    than the reference are kept; others would divide by (almost) zero.
+
+    Returns:
+        Group columns, ``seed`` and :data:`VOUCHER_RETURN_COLUMNS`.
+    """
+    keys = data.keys
+    columns = [*keys, "seed", *VOUCHER_RETURN_COLUMNS]
+    frames = {
+        (g if isinstance(g, tuple) else (g,)): f.set_index("year")
+        for g, f in data.metrics.groupby([*keys, "seed"], sort=False, dropna=False)
+    }
+    rows = []
+    for group_seed, frame in frames.items():
+        group, seed = group_seed[:-1], group_seed[-1]
+        ref_group = _reference_of(group, keys, reference)
+        if ref_group is None or ref_group == group or (*ref_group, seed) not in frames:
+            continue
+        row = voucher_return_row(frame, frames[(*ref_group, seed)])
+        if not row["extra_subsidy_rmb_million_per_year"] >= min_subsidy_rmb_million:
+            continue
+        rows.append({**dict(zip(keys, group, strict=True)), "seed": seed, **row})
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    return _sorted(pd.DataFrame(rows), keys, ["seed"])[columns].reset_index(drop=True)
