@@ -53,7 +53,17 @@ def test_scenarios_hold_only_what_they_change():
     integrated = sim.load_config(["scenario=integrated"]).scenario
     assert integrated.transport == transport.transport
     assert integrated.vouchers == sim.load_config(["scenario=vouchers"]).scenario.vouchers
-    assert integrated.residency == sim.load_config(["scenario=residency"]).scenario.residency
+    large = sim.load_config(["scenario=residency", "scenario/residency=liberalised_large"])
+    assert integrated.residency == large.scenario.residency.model_copy(
+        update={"flexible_talent": True}
+    )
+    # the named residency scenario is the plan's clause alone: no flexible talent, and large
+    # cities keep their 2019 barriers
+    residency = sim.load_config(["scenario=residency"]).scenario.residency
+    assert not residency.flexible_talent
+    for size in ("megacity", "super_large", "large_1", "large_2"):
+        kept = baseline.residency.by_size_class[size].settlement_barrier
+        assert residency.by_size_class[size].settlement_barrier == kept
 
 
 def test_documented_overrides_work():
