@@ -55,7 +55,8 @@ class RegionData:
     Attributes:
         cities: One row per city (index 0..n-1 is the city index used everywhere in the
             model). Columns: ``id, name_en, name_zh, province, lat, lon, pop_2010, pop_2020,
-            size_class, area_km2, gdp_2020_cny, central_area, n_heis, working_age_share,
+            size_class, area_km2, gdp_2020_cny, central_area, n_heis, working_age_share_2010,
+            working_age_share_2020,
             is_capital``.
         links: One row per transport link: ``link_id, from_id, to_id, via_ids`` (a tuple of
             city ids), ``name_en, mode, status, year_open`` (nullable integer: the year an
@@ -100,6 +101,10 @@ class RegionData:
             raise DataError(f"china_totals.csv: no row for {year}")
         population = float(row["population_persons"].iloc[0]) - self.census_population(year).sum()
         return population, float(row["gdp_100m_cny"].iloc[0]) * 1e8 - float(gdp.sum())
+
+    def working_age_share(self, year: int) -> np.ndarray:
+        """Share of each city's residents aged 15-59 in a census year (2010 or 2020)."""
+        return self.cities[f"working_age_share_{year}"].to_numpy(dtype=float)
 
     def age_shares(self, year: int) -> tuple[np.ndarray, np.ndarray]:
         """``(aged 0-14, aged 65+)`` shares of each city's residents in a census year."""
@@ -362,17 +367,16 @@ AGE_COLUMNS: tuple[str, ...] = ("age_0_14_2010", "age_65_2010", "age_0_14_2020",
 
 def _attach_demography(cities: pd.DataFrame, directory: Path) -> pd.DataFrame:
     file = "city_demography.csv"
-    raw = _read_csv(directory / file, ["id", "age_15_59_2020", *AGE_COLUMNS])
+    working = [f"age_15_59_{year}" for year in CENSUS_YEARS]
+    raw = _read_csv(directory / file, ["id", *working, *AGE_COLUMNS])
     order = _rows_by_city(raw, cities, file)  # numbers are parsed in file order (row numbers)
-    share = _numbers(raw, "age_15_59_2020", file, minimum=0) / 100.0
-    if np.any(share > 1):
-        row = int(np.argmax(share > 1)) + 2
-        raise DataError(
-            f"{file}: row {row}, column 'age_15_59_2020': above 100 %; allowed: 0 to 100"
-        )
-    share = share[order]
     cities = cities.copy()
-    cities["working_age_share"] = share
+    for year, column in zip(CENSUS_YEARS, working, strict=True):
+        share = _numbers(raw, column, file, minimum=0) / 100.0
+        if np.any(share > 1):
+            row = int(np.argmax(share > 1)) + 2
+            raise DataError(f"{file}: row {row}, column '{column}': above 100 %; allowed: 0 to 100")
+        cities[f"working_age_share_{year}"] = share[order]
     for column in AGE_COLUMNS:
         cities[column] = _numbers(raw, column, file, minimum=0)[order]
     return cities

@@ -1,7 +1,8 @@
-"""The 2010 -> 2020 hindcast: configuration, no use of the 2020 census, fit statistics, report."""
+"""The 2010 -> 2020 hindcast: configuration, dated inputs only, the report and its rivals."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import warnings
 
@@ -10,27 +11,32 @@ import pandas as pd
 import pytest
 
 import sim
+from sim.analysis.forecasts import METRICS
 from sim.analysis.validation import (
     fit,
+    lopo_trend_decay,
     mae_pct,
     naive_forecasts,
     r2_log_growth,
     validate,
+    with_trend_decay,
     write_validation,
 )
 from sim.core.data import RegionData
-from sim.core.model import YRDModel
 from sim.core.network import TransportNetwork
 from sim.figures.validation import plot_validation
 from sim.hydra.compose import hindcast_config
 
-FAST = ("persons_per_agent=4000",)
+FAST = ("persons_per_agent=20000",)
+
+#: Inputs of the data dated after the hindcast's start (2010), by column of ``cities``.
+POST_START_COLUMNS: tuple[str, ...] = ("pop_2020", "gdp_2020_cny", "age_0_14_2020", "age_65_2020")
 
 
 def test_hindcast_is_one_config_with_2010_policies():
     config = hindcast_config()
     assert (config.start_year, config.end_year, config.census_year) == (2010, 2020, 2010)
-    assert config.params.migration.amenities == "steady_state"
+    assert config.params.migration.amenities == "census_trend"
     assert config.scenario.name == "hindcast_2010"
     assert config.status_quo.residency == config.scenario.residency
     rules_2019 = sim.load_config([]).status_quo.residency
@@ -65,52 +71,61 @@ def _hindcast_tables(data: RegionData, *overrides: str) -> dict[str, pd.DataFram
         return sim.simulate(config, data=data).tables()
 
 
-def _with_cities(data: RegionData, cities: pd.DataFrame) -> RegionData:
-    return RegionData(
-        cities=cities,
-        links=data.links,
-        neighbours=data.neighbours,
-        boundaries=data.boundaries,
-        source_dir=data.source_dir,
-        city_index=data.city_index,
-    )
+def _assert_same_tables(reference: dict[str, pd.DataFrame], other: dict[str, pd.DataFrame]):
+    assert reference.keys() == other.keys()
+    for name, table in reference.items():
+        pd.testing.assert_frame_equal(table, other[name], check_exact=False, rtol=1e-9)
 
 
-def test_hindcast_does_not_use_the_2020_census(region: RegionData):
-    """Change every city's 2020 census population by a different factor: nothing changes.
+@pytest.fixture(scope="module")
+def reference_tables(region: RegionData) -> dict[str, pd.DataFrame]:
+    return _hindcast_tables(region)
 
-    2020 GDP is the only GDP in the data; the start year's GDP per capita is 2020's (see
-    docs/VALIDATION.md), so GDP is changed with the population, keeping GDP per capita.
-    """
+
+@pytest.mark.parametrize("column", POST_START_COLUMNS)
+def test_hindcast_does_not_use_post_start_inputs(region: RegionData, column: str, reference_tables):
+    """Change every city's value of a 2020 input by a different factor: nothing changes."""
     factor = np.random.default_rng(7).uniform(0.6, 1.6, region.n_cities)
     cities = region.cities.copy()
-    cities["pop_2020"] = np.rint(cities["pop_2020"] * factor).astype(np.int64)
-    cities["gdp_2020_cny"] = (
-        region.cities["gdp_2020_cny"] * cities["pop_2020"] / region.cities["pop_2020"]
-    )
-    reference = _hindcast_tables(region)
-    perturbed = _hindcast_tables(_with_cities(region, cities))
-    for name, table in reference.items():
-        pd.testing.assert_frame_equal(table, perturbed[name], check_exact=False, rtol=1e-9)
-    # Control: the same change to the 2010 census does change the hindcast.
+    changed = cities[column] * factor
+    if column.startswith("age_"):
+        changed = changed.clip(upper=45.0)  # still a share below one with the other ages
+    if column == "pop_2020":
+        changed = np.rint(changed).astype(np.int64)
+    cities[column] = changed
+    perturbed = _hindcast_tables(dataclasses.replace(region, cities=cities))
+    _assert_same_tables(reference_tables, perturbed)
+
+
+def test_hindcast_does_not_use_all_post_start_inputs_at_once(region: RegionData, reference_tables):
+    """All 2020 inputs changed together, the 2020 national total too: nothing changes."""
+    rng = np.random.default_rng(11)
     cities = region.cities.copy()
-    cities["pop_2010"] = np.rint(cities["pop_2010"] * factor).astype(np.int64)
-    changed = _hindcast_tables(_with_cities(region, cities))
-    assert not reference["cities"]["population"].equals(changed["cities"]["population"])
+    for column in POST_START_COLUMNS:
+        cities[column] = cities[column] * rng.uniform(0.7, 1.3, region.n_cities)
+    cities["pop_2020"] = np.rint(cities["pop_2020"]).astype(np.int64)
+    china = region.china.copy()
+    if not china.empty:
+        later = china["year"] > 2010
+        china.loc[later, china.columns != "year"] *= 1.2
+    perturbed = dataclasses.replace(region, cities=cities, china=china)
+    _assert_same_tables(reference_tables, _hindcast_tables(perturbed))
+    # Control: the same kind of change to the 2010 census does change the hindcast.
+    cities = region.cities.copy()
+    cities["pop_2010"] = np.rint(cities["pop_2010"] * rng.uniform(0.7, 1.3, region.n_cities))
+    cities["pop_2010"] = cities["pop_2010"].astype(np.int64)
+    changed = _hindcast_tables(dataclasses.replace(region, cities=cities))
+    assert not reference_tables["cities"]["population"].equals(changed["cities"]["population"])
 
 
-def test_amenity_share_below_one_puts_the_start_out_of_equilibrium(region: RegionData):
-    def total_amenity(share: float) -> float:
-        config = hindcast_config(
-            [*FAST, "end_year=2011", f"params.migration.steady_state_amenity_share={share}"]
-        )
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            model = YRDModel(config, region)
-        return float(np.abs(model.amenity).sum())
-
-    assert total_amenity(0.5) == pytest.approx(0.5 * total_amenity(1.0))
-    assert total_amenity(0.0) == 0.0
+def test_hindcast_does_not_use_the_2020_working_age_share(region: RegionData, reference_tables):
+    cities = region.cities.copy()
+    cities["working_age_share_2020"] = cities[
+        "working_age_share_2020"
+    ] * np.random.default_rng(3).uniform(0.8, 1.1, region.n_cities)
+    _assert_same_tables(
+        reference_tables, _hindcast_tables(dataclasses.replace(region, cities=cities))
+    )
 
 
 def test_fit_statistics():
@@ -124,40 +139,110 @@ def test_fit_statistics():
     assert fit(observed, start, observed)["mae_pct"] == 0.0
 
 
-def test_naive_forecasts(region: RegionData):
+def test_no_change_mae_is_the_known_answer(region: RegionData):
     naive = naive_forecasts(region)
-    start = region.census_population(2010)
-    end = region.census_population(2020)
-    np.testing.assert_array_equal(naive["no_change"], start)
-    assert naive["uniform_growth"].sum() == pytest.approx(end.sum())
-    for province, rows in region.cities.groupby("province").groups.items():
-        index = region.cities.index.get_indexer(rows)
-        assert naive["province_average"][index].sum() == pytest.approx(end[index].sum()), province
+    np.testing.assert_array_equal(naive["no_change"], region.census_population(2010))
+    observed = region.census_population(2020)
+    assert round(mae_pct(naive["no_change"], observed), 2) == 8.66
+    # Province average without the city's own values: perturbing a city's 2020 census does
+    # not move its own forecast (it moves only the other cities' of the province).
+    cities = region.cities.copy()
+    cities.loc[cities.index[0], "pop_2020"] *= 2
+    again = naive_forecasts(dataclasses.replace(region, cities=cities))
+    assert again["province_average_2020"][0] == pytest.approx(naive["province_average_2020"][0])
 
 
-def test_validation_report(region: RegionData, tmp_path):
+@pytest.fixture(scope="module")
+def validation(region: RegionData):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        result = validate(region, hindcast_config(FAST), seeds=(0,))
-    path = write_validation(result, tmp_path)
-    plot_validation(result.table, result.report, tmp_path)
-    report = json.loads(path.read_text())
-    for key in ("r2_log_growth", "mae_pct"):
-        assert np.isfinite(report[key])
-        for baseline in ("no_change", "province_average"):
-            assert np.isfinite(report["baselines"][baseline][key])
-    # The closed region keeps the 2010 total; the headline figures are scaled to 2020's.
-    assert result.simulated.sum() == pytest.approx(region.census_population(2010).sum(), rel=1e-3)
-    assert result.table["simulated_2020"].sum() == pytest.approx(
-        region.census_population(2020).sum()
-    )
-    assert (
-        report["baselines"]["province_average"]["mae_pct"]
-        < report["baselines"]["no_change"]["mae_pct"]
-    )
+        return validate(region, hindcast_config(FAST), seeds=(0, 1))
+
+
+def test_validation_report_has_every_metric_for_every_forecast(validation, region, tmp_path):
+    path = write_validation(validation, tmp_path)
+    plot_validation(validation.table, validation.report, tmp_path)
+    text = path.read_text()
+    assert "NaN" not in text and "Infinity" not in text  # strict JSON
+    report = json.loads(text)
+    expected = {
+        "no_change",
+        "uniform_growth",
+        "province_average",
+        "province_average_2020",
+        "damped_trend",
+        "cv_ridge",
+        "cv_ridge_dated_level",
+    }
+    assert set(report["baselines"]) == expected
+    provinces = set(region.cities["province"])
+    for name, scores in [("model", report["model"]), *report["baselines"].items()]:
+        for metric in METRICS:
+            assert metric in scores, (name, metric)
+        for metric in ("r2_rel", "r2_abs", "mae_pct", "total_err_pct"):
+            assert np.isfinite(scores[metric]), (name, metric)
+        assert set(scores["mae_by_province"]) == provinces, name
+    for name in expected - {"no_change", "uniform_growth"}:
+        assert report["baselines"][name]["sign_hits"] is not None, name
+        assert report["baselines"][name]["spearman"] is not None, name
+    assert report["model"]["sign_hits"] is not None
+    assert report["model_beats"].keys() == report["baselines"].keys()
+    assert report["seed_spread"]["n_seeds"] == 2
+    assert report["seed_spread"]["median_cv_pct"] >= 0
+    for key in ("r2_rel", "mae_pct", "total_err_pct"):
+        assert len(report["per_seed"][key]) == 2
+    untargeted = report["untargeted"]
+    for province in ("Zhejiang", "Shanghai"):
+        assert untargeted[province]["census"]["outprov_inflow"]["ratio"] > 1
+        assert untargeted[province]["simulated_ratio"] > 0
+    assert isinstance(untargeted["region_non_hukou"]["rises"], bool)
+    table = pd.read_csv(tmp_path / "validation_cities.csv")
+    assert len(table) == region.n_cities
+    for name in expected:
+        assert f"{name}_2020" in table.columns
     for name in (
         "validation_population_2020.png",
         "validation_growth.png",
-        "validation_cities.csv",
+        "validation_competitors.png",
+        "validation_scores.png",
     ):
         assert (tmp_path / name).stat().st_size > 1000
+
+
+def test_the_total_is_an_output_and_is_not_rescaled(validation, region: RegionData):
+    """The open region's total moves (births, deaths, migration); the table is unscaled."""
+    simulated_total = validation.simulated.sum(axis=1)
+    assert np.all(simulated_total > region.census_population(2010).sum())
+    mean = validation.simulated.mean(axis=0)
+    np.testing.assert_allclose(validation.table["simulated_2020"], mean)
+    report = validation.report
+    assert report["yrd_total"]["simulated_2020"] == pytest.approx(mean.sum())
+    assert report["total_err_pct"] == pytest.approx(
+        (mean.sum() / region.census_population(2020).sum() - 1) * 100
+    )
+    assert report["mae_pct"] == pytest.approx(mae_pct(mean, region.census_population(2020)))
+
+
+def test_with_trend_decay_changes_only_that_parameter():
+    config = hindcast_config(FAST)
+    changed = with_trend_decay(config, 0.123)
+    assert changed.params.migration.trend_decay == 0.123
+    assert changed.model_dump()["params"]["migration"] | {"trend_decay": None} == (
+        config.model_dump()["params"]["migration"] | {"trend_decay": None}
+    )
+
+
+def test_lopo_trend_decay(region: RegionData):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        lopo = lopo_trend_decay(region, hindcast_config(FAST), grid=(0.0, 0.15), seeds=(0,))
+    assert set(lopo["picked"]) == set(region.cities["province"])
+    assert set(lopo["picked"].values()) <= {0.0, 0.15}
+    assert np.isfinite(lopo["r2_rel"]) and lopo["mae_pct"] > 0
+    assert set(lopo["in_sample"]) == {"0.0", "0.15"}
+    # When every fold picks the same value, the pooled held-out score is that value's.
+    picked = set(lopo["picked"].values())
+    if len(picked) == 1:
+        only = lopo["in_sample"][str(picked.pop())]
+        assert lopo["r2_rel"] == pytest.approx(only["r2_rel"])
+        assert lopo["mae_pct"] == pytest.approx(only["mae_pct"])
