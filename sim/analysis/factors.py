@@ -68,17 +68,34 @@ FACTORS: tuple[Factor, ...] = (
         "Tombe & Zhu 2019: migration elasticity to real income about 1.5; bounds half and "
         "twice the prior",
         "uncertainty",
-        prior=1.5,
     ),
     Factor(
-        "migration.moving_cost_per_hour",
-        0.1,
-        1.5,
-        "utility per hour of travel",
-        "assumption; Huang: 46 % utility loss of an inter-provincial migrant (about 0.6 log "
-        "points, i.e. 0.9 utility at weight 1.5, over 4-8 h); Hao et al. 2020: -45 % 2000-2015",
+        "migration.moving_cost_fixed",
+        0.0,
+        8.0,
+        "utility of any move between locations",
+        "calibrated: the census 2010 inter-provincial migration rate, 4.10 % per five years "
+        "(Wang Guixin 2022; sim/analysis/calibration.py); bounds an assumption wide enough to "
+        "bracket it",
         "uncertainty",
-        prior=0.5,
+        prior=2.85,
+    ),
+    Factor(
+        "migration.moving_cost_per_log_distance",
+        0.0,
+        2.0,
+        "utility per unit of ln(1 + km/100)",
+        "assumption (default 1: flows fall with distance^-1); Tombe & Zhu 2019: migration "
+        "costs rise with distance",
+        "uncertainty",
+    ),
+    Factor(
+        "migration.province_border_cost",
+        0.0,
+        2.0,
+        "utility of crossing a provincial border",
+        "assumption (default 1); Tombe & Zhu 2019: inter-provincial costs above intra-provincial",
+        "uncertainty",
     ),
     Factor(
         "migration.size_elasticity",
@@ -87,27 +104,45 @@ FACTORS: tuple[Factor, ...] = (
         "utility per log resident",
         "assumption (gravity: flows proportional to destination size at 1)",
         "uncertainty",
-        prior=0.5,
     ),
     Factor(
         "migration.public_service_weight",
         0.0,
         2.0,
         "utility of full access to local public services",
-        "assumption; scales the hukou penalty (1 - public-service access); Huang's 46 % loss "
-        "bounds the total penalty",
+        'default 0.18: migrants give up 9-14 % of income for local hukou ("Hukou as '
+        'benefits", Beijing survey); bounds an assumption (Huang: 46 % utility loss of an '
+        "inter-provincial migrant bounds the total penalty)",
         "uncertainty",
-        prior=1.0,
     ),
     Factor(
         "migration.steady_state_amenity_share",
         0.0,
         1.0,
         "share",
-        "share of the 2010 spatial pattern that is amenity (1 = the 2010 census is a "
-        "stationary point); no literature value",
+        "amenities: steady_state only: share of the solved amenities kept (1 = the start is "
+        "a stationary point); no literature value",
         "uncertainty",
-        prior=1.0,
+    ),
+    Factor(
+        "migration.trend_decay",
+        0.0,
+        0.15,
+        "per year",
+        "calibrated on the 2010-2020 hindcast (grid 0-0.15, leave-one-province-out report; "
+        "sim/analysis/calibration.py); 0: the last decade's pattern persists",
+        "uncertainty",
+        prior=0.05,
+    ),
+    Factor(
+        "labour.tfp_convergence",
+        0.0,
+        0.05,
+        "per year (share of the log income gap closed)",
+        "calibrated on 2000-2010 city GDP per capita (beta-convergence); prior and bounds: "
+        "Barro & Sala-i-Martin 1992, about 2 % per year across regions",
+        "uncertainty",
+        prior=0.02,
     ),
     Factor(
         "labour.agglomeration_elasticity",
@@ -116,7 +151,6 @@ FACTORS: tuple[Factor, ...] = (
         "elasticity of TFP to population",
         "Combes & Gobillon 2015: 0.02-0.10",
         "uncertainty",
-        prior=0.05,
     ),
     Factor(
         "labour.market_access_elasticity",
@@ -178,16 +212,14 @@ FACTORS: tuple[Factor, ...] = (
 
 BY_NAME: dict[str, Factor] = {f.name: f for f in FACTORS}
 
-#: The parameters calibration fits (at most six global parameters, never one per city).
+#: The parameters calibration fits (at most eight global parameters, never one per city),
+#: each on its own data (sim/analysis/calibration.py).
 CALIBRATED: tuple[Factor, ...] = tuple(
     BY_NAME[name]
     for name in (
-        "migration.real_wage_weight",
-        "migration.moving_cost_per_hour",
-        "migration.size_elasticity",
-        "migration.public_service_weight",
-        "migration.steady_state_amenity_share",
-        "labour.agglomeration_elasticity",
+        "labour.tfp_convergence",
+        "migration.moving_cost_fixed",
+        "migration.trend_decay",
     )
 )
 
@@ -197,7 +229,7 @@ SENSITIVITY: tuple[Factor, ...] = tuple(
     BY_NAME[name]
     for name in (
         "migration.real_wage_weight",
-        "migration.moving_cost_per_hour",
+        "migration.moving_cost_fixed",
         "migration.size_elasticity",
         "labour.agglomeration_elasticity",
         "labour.market_access_elasticity",

@@ -138,13 +138,17 @@ class FirmParams(StrictModel):
 class InnovationParams(StrictModel):
     """Innovation and the market for R&D services.
 
+    An innovation is an invention patent granted (发明专利授权): a firm's count in a year is
+    Poisson with a rate from its in-house R&D plus the R&D-service projects it was served.
+
     Attributes:
-        base_innovation_rate: Yearly innovation hazard of a firm at mean R&D intensity and mean
-            knowledge access.
-        rd_elasticity: Elasticity of the hazard to R&D intensity.
-        knowledge_access_elasticity: Elasticity of the hazard to knowledge access.
-        project_innovation_rate: Additional hazard from one bought R&D-service project with a
-            provider of mean capacity.
+        base_innovation_rate: Invention patents granted per real firm and year from in-house
+            R&D, at mean R&D intensity and the start year's mean knowledge access.
+        rd_elasticity: Elasticity of the in-house rate to R&D intensity.
+        knowledge_access_elasticity: Elasticity of the in-house rate to knowledge access.
+        project_innovation_rate: Invention patents per R&D-service project served by a
+            provider of the start year's mean capacity (project cost times patents per yuan of
+            R&D, so that a yuan buys patents at the in-house rate).
         provider_quality_elasticity: Elasticity of a project's success to its provider city's
             R&D-service capacity relative to the regional mean.
         project_opportunity_rate: Yearly probability that a firm has an R&D-service project.
@@ -155,14 +159,20 @@ class InnovationParams(StrictModel):
         voucher_redemption_rate: Share of granted vouchers that are redeemed.
         provider_distance_cost_per_hour: Logit cost per hour of travel time in the choice of an
             R&D-service provider city.
-        innovation_productivity_step: Productivity gain of a firm from one innovation.
+        provider_projects_per_capacity: R&D-service projects a provider city can serve per year
+            per unit of its capacity index ``R`` (1 + universities x high-skill growth); demand
+            above that is diverted to other providers or rationed.
+        innovation_productivity_step: Productivity gain of a firm from one innovation (set from
+            the rate of return to R&D: step = return x R&D yuan per patent / output per firm).
 
     References:
         Cornet, Vroomen & van der Steeg (2006), CPB DP 58: of 10 vouchers 8 additional projects,
         1 deadweight, 1 unused. Jinyun (Zhejiang) 2017: about 94 % of issued value used.
+        Hall, Mairesse & Mohnen (2010), Handbook of the Economics of Innovation: returns to R&D.
+        Invention patents per yuan of R&D and per yuan of GDP: Jiangsu 2019 (docs/ODD.md 7.4).
     """
 
-    base_innovation_rate: Share
+    base_innovation_rate: NonNegative
     rd_elasticity: NonNegative
     knowledge_access_elasticity: NonNegative
     project_innovation_rate: NonNegative
@@ -173,6 +183,7 @@ class InnovationParams(StrictModel):
     project_value_log_sd: Positive
     voucher_redemption_rate: Share
     provider_distance_cost_per_hour: NonNegative
+    provider_projects_per_capacity: Positive
     innovation_productivity_step: NonNegative
 
 
@@ -190,6 +201,13 @@ class TransportParams(StrictModel):
             that no road joins them directly (their fixed links, if any, come from the data).
         excluded_links: Links of the data that carry no passengers between the two city
             centres (e.g. the Donghai Bridge, which reaches Yangshan port only).
+        rail_times_until: Last year of the rail travel-time data (``rail_times.csv``, Ma & Tang
+            2024, 1994-2020) used for the rail network: in a year up to it the data's times
+            of that year (plus ``rail_access_min``) replace the rail links of
+            ``transport_links.csv`` opened by then; later, the data's times of this year stay
+            and the network model adds the rail links opened after it. ``None``: no data, every
+            rail link timed by the network model (the hand-timed network). A year before 2020
+            gives counterfactual networks (e.g. the 2010 rail network, with ``remove_links``).
         market_access_decay_min: Decay (minutes) of market access ``sum_j GDP_j exp(-T_ij/tau)``.
         knowledge_access_decay_min: Decay (minutes) of knowledge access.
     """
@@ -202,6 +220,7 @@ class TransportParams(StrictModel):
     default_design_speed_kmh: dict[str, Positive]
     no_road_between: list[tuple[str, str]]
     excluded_links: list[str]
+    rail_times_until: Annotated[int, Field(ge=1994, le=2020)] | None = 2020
     market_access_decay_min: Positive
     knowledge_access_decay_min: Positive
 

@@ -226,7 +226,7 @@ class YRDModel(mesa.Model):
             self.cities,
             self.talent,
             self.config.persons_per_agent,
-            self.data.cities["working_age_share"].to_numpy(),
+            self.data.working_age_share(self.config.census_year),
             self.params.labour.high_skill_efficiency,
         )
 

@@ -48,6 +48,14 @@ METRIC_UNITS: dict[str, str] = {
     "voucher_additional_share": "share of voucher projects not bought without the voucher",
     "voucher_cross_region_share": "share of redeemed value spent outside the issuing city",
     "voucher_cross_province_share": "share of redeemed value spent outside the province",
+    "voucher_top3_provider_share": "share of redeemed value spent at the three largest provider "
+    "cities",
+    "rd_inhouse_spend": "RMB billion (in-house R&D)",
+    "rd_services_spend": "RMB billion (R&D-service projects served, vouchers included)",
+    "rd_services_projects": "R&D-service projects served",
+    "rd_services_rationed_share": "share of R&D-service projects demanded that providers could "
+    "not serve (capacity)",
+    "innovations_from_services": "innovations attributed to R&D-service projects (expected share)",
     "mean_travel_time_min": "minutes (between residents of different cities)",
     "share_pop_within_60min_shanghai": "share of population",
     "share_pop_within_60min_capital": "share of population (own provincial capital)",
@@ -336,13 +344,23 @@ def record_year(
         "voucher_budget": float(c.voucher_budget.sum()) / 1e6,
         "voucher_spend": float(c.voucher_spend.sum()) / 1e6,
         "voucher_projects": projects,
-        "voucher_additional_share": innovation.voucher_additional / projects
-        if projects
-        else 0.0,
+        "voucher_additional_share": innovation.voucher_additional / projects if projects else 0.0,
         "voucher_cross_region_share": cross_city / voucher_total if voucher_total else 0.0,
-        "voucher_cross_province_share": (
-            cross_province / voucher_total if voucher_total else 0.0
+        "voucher_cross_province_share": (cross_province / voucher_total if voucher_total else 0.0),
+        "voucher_top3_provider_share": (
+            float(np.sort(innovation.voucher_value.sum(axis=0))[-3:].sum() / voucher_total)
+            if voucher_total
+            else 0.0
         ),
+        "rd_inhouse_spend": innovation.inhouse_spend / 1e9,
+        "rd_services_spend": innovation.services_spend / 1e9,
+        "rd_services_projects": innovation.services_projects,
+        "rd_services_rationed_share": (
+            1.0 - innovation.services_projects / innovation.services_demand
+            if innovation.services_demand
+            else 0.0
+        ),
+        "innovations_from_services": innovation.innovations_from_services,
         "mean_travel_time_min": indicators.mean_travel_time(travel_minutes, pop),
         "share_pop_within_60min_shanghai": indicators.share_within(
             travel_minutes, pop, np.full(len(pop), shanghai), 60.0
