@@ -686,14 +686,16 @@ def voucher_return_row(mine: pd.DataFrame, ref: pd.DataFrame) -> dict[str, float
 
 
 def voucher_returns(
-    data: SweepData, reference: Reference, min_subsidy_rmb_million: float = 1.0
+    data: SweepData, reference: Reference, min_subsidy_rmb_million: float = 10.0
 ) -> pd.DataFrame:
     """``voucher_returns.csv``: what a yuan of extra voucher subsidy buys, by group and seed.
 
     Each group's run is compared with the reference group's run of the same seed (groups whose
     seeds have no reference run are left out), so the differences are those of the lever
     alone. Only groups that spend at least ``min_subsidy_rmb_million`` more a year on vouchers
-    than the reference are kept; others would divide by (almost) zero.
+    than the reference are kept; others would divide by (almost) zero (a scenario that leaves
+    the voucher lever alone still spends a few million more or less, through its effect on
+    firms).
 
     Returns:
         Group columns, ``seed`` and :data:`VOUCHER_RETURN_COLUMNS`.

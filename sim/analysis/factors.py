@@ -62,11 +62,11 @@ class Factor:
 FACTORS: tuple[Factor, ...] = (
     Factor(
         "migration.real_wage_weight",
-        0.75,
+        1.0,
         3.0,
         "utility per log point of real income",
-        "Tombe & Zhu 2019: migration elasticity to real income about 1.5; bounds half and "
-        "twice the prior",
+        "Tombe & Zhu 2019: migration elasticity to real income about 1.5; bounds two thirds and "
+        "twice the prior (with size_elasticity below 0.45 every point is stable)",
         "uncertainty",
     ),
     Factor(
@@ -100,9 +100,10 @@ FACTORS: tuple[Factor, ...] = (
     Factor(
         "migration.size_elasticity",
         0.0,
-        1.2,
+        0.45,
         "utility per log resident",
-        "assumption (gravity: flows proportional to destination size at 1)",
+        "assumption; bounds kept below the stability bound real_wage_weight x 0.5 at the lowest "
+        "real_wage_weight (docs/ODD.md 7.6)",
         "uncertainty",
     ),
     Factor(
@@ -154,10 +155,10 @@ FACTORS: tuple[Factor, ...] = (
     ),
     Factor(
         "labour.market_access_elasticity",
-        0.02,
-        0.2,
+        0.05,
+        0.25,
         "elasticity of TFP to market access",
-        "assumption (sensitivity range around the default 0.1)",
+        "Ahlfeldt & Feddersen 2018: 0.125 (the default); bounds an assumption around it",
         "uncertainty",
     ),
     Factor(
@@ -231,6 +232,7 @@ SENSITIVITY: tuple[Factor, ...] = tuple(
         "migration.real_wage_weight",
         "migration.moving_cost_fixed",
         "migration.size_elasticity",
+        "migration.trend_decay",
         "labour.agglomeration_elasticity",
         "labour.market_access_elasticity",
         "innovation.knowledge_access_elasticity",

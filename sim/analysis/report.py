@@ -307,7 +307,8 @@ def voucher_section(returns: pd.DataFrame, keys: list[str], reference: Reference
         "million of R&D per invention patent granted, so R&D-service spending per additional "
         "innovation should be of that order; with returns to R&D of 20-50 % a year and a "
         "leverage of the subsidy on R&D of 1-2.5, GDP gained over a 15-year run per yuan of "
-        "subsidy is of order 1-10.",
+        "subsidy is of order 1-10. A group that changes other levers too (e.g. integrated) "
+        "counts their innovations and GDP as well: its figures are not the vouchers' alone.",
         "",
     ]
     return lines

