@@ -281,17 +281,32 @@ def fit_moving_cost(
     factor = BY_PATH["migration.moving_cost_fixed"]
     low, high = bounds if bounds is not None else (factor.low, factor.high)
 
-    known = dict(known or {})
+    rate = _rate_at_cost(data, config, seeds, log, dict(known or {}))
+    return bisect(rate, target, low, high, tolerance, max_evaluations)
+
+
+def _rate_at_cost(
+    data: RegionData,
+    config: sim.SimConfig,
+    seeds: Sequence[int],
+    log: Callable[[float, float], None] | None,
+    known: dict[float, float],
+) -> Callable[[float], float]:
+    """The cross-border rate as a function of the fixed moving cost, each cost simulated once.
+
+    ``known`` holds the rates already simulated (filled as new costs are run).
+    """
+    path = BY_PATH["migration.moving_cost_fixed"].path
 
     def rate(cost: float) -> float:
         if cost not in known:
-            config_at = apply_factors(config, {factor.path: cost})
+            config_at = apply_factors(config, {path: cost})
             known[cost] = simulated_cross_border_rate(data, config_at, seeds)
             if log is not None:
                 log(cost, known[cost])
         return known[cost]
 
-    return bisect(rate, target, low, high, tolerance, max_evaluations)
+    return rate
 
 
 # --- 3. trend decay on the hindcast, left out province by province --------------------------
@@ -357,15 +372,7 @@ def moving_cost_near(
     if guess is None:
         return fit_moving_cost(data, config, seeds, tolerance=tolerance, log=log)
     known: dict[float, float] = {}
-
-    def rate(cost: float) -> float:
-        if cost not in known:
-            config_at = apply_factors(config, {factor.path: cost})
-            known[cost] = simulated_cross_border_rate(data, config_at, seeds)
-            if log is not None:
-                log(cost, known[cost])
-        return known[cost]
-
+    rate = _rate_at_cost(data, config, seeds, log, known)
     target = CROSS_BORDER_RATE
 
     def close(value: float) -> bool:
