@@ -70,6 +70,22 @@ class RestOfChina:
     high_skill_share: float
     convergence: float = 1.0
 
+    def income_in(self, years: int, tfp_growth: float) -> float:
+        """GDP per capita ``years`` after the start: common growth and convergence (RMB)."""
+        return self.income * self.convergence * (1 + tfp_growth) ** years
+
+    def converge(self, rate: float, mean_log_income: float, income: float) -> None:
+        """One year of convergence of its income towards ``mean_log_income`` (in place)."""
+        self.convergence *= float(np.exp(rate * (mean_log_income - np.log(income))))
+
+    def natural_increase(self) -> None:
+        """One year of births less deaths at its vital rates (in place)."""
+        self.population *= 1.0 + self.birth_rate - self.death_rate
+
+    def exchange(self, emigrants: float, immigrants: float) -> None:
+        """Receive the YRD's emigrants and send its immigrants (persons; in place)."""
+        self.population += emigrants - immigrants
+
 
 def deaths(
     rng: np.random.Generator, city: np.ndarray, alive: np.ndarray, death_rate: np.ndarray

@@ -394,13 +394,12 @@ class YRDModel(mesa.Model):
         weights = np.append(c.population[populated], self.rest.population)
         mean = float(np.average(log_income, weights=weights))
         city_decisions.converge(c, self.start, rate, mean)
-        self.rest.convergence *= float(np.exp(rate * (mean - np.log(rest_income))))
+        self.rest.converge(rate, mean, rest_income)
 
     def rest_income(self) -> float:
         """GDP per capita of the rest of China this year (RMB)."""
         years = self.year - self.config.start_year
-        growth = (1 + self.params.labour.tfp_growth) ** years
-        return self.rest.income * self.rest.convergence * growth
+        return self.rest.income_in(years, self.params.labour.tfp_growth)
 
     def _demography_stage(self) -> None:
         """Deaths and births of the year; the rest of China's natural increase."""
@@ -415,7 +414,7 @@ class YRDModel(mesa.Model):
         n = self.n_cities
         self.cities.deaths = np.bincount(t.city[dead], minlength=n) * float(ppa)
         self.cities.births = np.bincount(city, minlength=n) * float(ppa)
-        self.rest.population *= 1.0 + self.rest.birth_rate - self.rest.death_rate
+        self.rest.natural_increase()
 
     def _remove_talent_agents(self, rows: np.ndarray) -> None:
         for index in rows:
@@ -445,7 +444,7 @@ class YRDModel(mesa.Model):
         self._flows = flows[:, :n]
         self.cities.emigrants = flows[:, n]
         self.cities.immigrants = np.bincount(city, minlength=n) * float(ppa)
-        self.rest.population += self.cities.emigrants.sum() - self.cities.immigrants.sum()
+        self.rest.exchange(self.cities.emigrants.sum(), self.cities.immigrants.sum())
         self.cities.out_migrants = self._flows.sum(axis=1)
         self.cities.in_migrants = self._flows.sum(axis=0)
         converted = talent_decisions.convert_hukou(
