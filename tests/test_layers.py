@@ -24,6 +24,7 @@ LAYERS: tuple[str, ...] = (
     "sim.analysis",
     "sim.figures",
     "sim.hydra",
+    "sim.explorer",
     "sim.cli",
 )
 
@@ -36,6 +37,7 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "sim.runs": ("hydra", "omegaconf", "matplotlib"),
     "sim.analysis": ("hydra", "omegaconf", "matplotlib"),
     "sim.figures": ("hydra", "omegaconf"),
+    "sim.explorer": ("hydra", "omegaconf", "matplotlib"),
     "sim.cli": ("hydra", "omegaconf", "matplotlib"),
 }
 
@@ -143,3 +145,16 @@ def test_no_import_cycles():
     for module in sorted(graph):
         if module not in state:
             visit(module)
+
+
+#: Libraries of the web explorer (the optional extra ``explorer``) and its browser test.
+UI_LIBRARIES = ("solara", "reacton", "ipywidgets", "ipyvuetify", "playwright", "mesa.visualization")
+
+
+def test_only_sim_explorer_imports_the_ui():
+    """The core and every other layer stay free of UI imports (the extra is optional)."""
+    for module, path in MODULES.items():
+        names = _imports(path)
+        ui = sorted(n for n in names if any(n == u or n.startswith(u + ".") for u in UI_LIBRARIES))
+        if ui:
+            assert module.startswith("sim.explorer."), f"{module} imports {ui}"
