@@ -249,7 +249,7 @@ def map_svg(
                 f'stroke-width="3" paint-order="stroke">new: {html.escape(link.name)}</text>'
             )
     out.append("</g>")
-    out.append(_legend(scale, unit, 10.0, geometry.height + top + 8, min(300.0, width - 20)))
+    out.append(_legend(scale, unit, 26.0, geometry.height + top + 8, min(300.0, width - 120)))
     out.append("</svg>")
     return "".join(out)
 

@@ -62,6 +62,8 @@ if MISSING:
 
 from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 
+expect.set_options(timeout=60_000)  # the machine may be busy (CI, other jobs)
+
 
 @pytest.fixture(scope="module")
 def sweep_dir(run, tmp_path_factory) -> Path:
