@@ -42,7 +42,6 @@ from sim.explorer.svg import (
     BASELINE_COLOUR,
     SERIES_COLOURS,
     ColourScale,
-    LinkDrawing,
     Series,
     line_chart_svg,
     map_geometry,
@@ -203,7 +202,6 @@ def _map_html(model: ExplorerModel, indicator: str) -> str:
     values = model.city_values(indicator)
     label, unit = MAP_INDICATORS[indicator]
     scale = ColourScale.for_values(values.tolist(), diverging=indicator == "population_change")
-    links = [LinkDrawing(lk.link_id, lk.name, lk.stops, lk.state, lk.year) for lk in model.links()]
     return map_svg(
         map_geometry(model.data),
         values.to_dict(),
@@ -211,7 +209,7 @@ def _map_html(model: ExplorerModel, indicator: str) -> str:
         title=label,
         unit=unit,
         year=model.year,
-        links=links,
+        links=model.links(),
     )
 
 

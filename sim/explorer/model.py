@@ -10,7 +10,6 @@ not changed for the explorer.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache, lru_cache
 
 import numpy as np
@@ -21,6 +20,7 @@ from sim.core.model import YRDModel
 from sim.core.recording import METRIC_UNITS
 from sim.core.run import simulate
 from sim.explorer.levers import LeverSettings
+from sim.explorer.svg import LinkDrawing
 
 #: Indicators the map can colour cities by: key -> (label, unit).
 MAP_INDICATORS: dict[str, tuple[str, str]] = {
@@ -126,7 +126,7 @@ class ExplorerModel(YRDModel):
             }
         )
 
-    def links(self) -> list[LinkState]:
+    def links(self) -> list[LinkDrawing]:
         """Every link of the network (data links and the scenario's projects) and its state."""
         open_now = _open_links(self, self.year)
         new = set(self.opened.get(self.year, []))
@@ -140,34 +140,15 @@ class ExplorerModel(YRDModel):
             if state == "planned" and line.year is None:
                 continue  # never opens in this run
             out.append(
-                LinkState(
+                LinkDrawing(
                     link_id=line.link_id,
                     name=str(names.get(line.link_id, line.link_id)),
                     stops=tuple(ids[i] for i in line.stops),
-                    year=line.year,
                     state=state,
+                    year=line.year,
                 )
             )
         return out
-
-
-@dataclass(frozen=True)
-class LinkState:
-    """A link as the map draws it.
-
-    Attributes:
-        link_id: The link's id.
-        name: Its English name (the id for a new link of a scenario).
-        stops: City ids along it.
-        year: Its opening year in this run (``None``: never).
-        state: ``open``, ``new`` (opened this year) or ``planned`` (opens later in the run).
-    """
-
-    link_id: str
-    name: str
-    stops: tuple[str, ...]
-    year: int | None
-    state: str
 
 
 @lru_cache(maxsize=16)

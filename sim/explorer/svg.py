@@ -155,7 +155,15 @@ def _fmt(value: float | None, digits: int = 1) -> str:
 
 @dataclass(frozen=True)
 class LinkDrawing:
-    """A link to draw: its id, name, stops (city ids), state and opening year."""
+    """A link as the map draws it.
+
+    Attributes:
+        link_id: The link's id.
+        name: Its English name (the id for a new link of a scenario).
+        stops: City ids along it.
+        state: ``open``, ``new`` (opened this year) or ``planned`` (opens later in the run).
+        year: Its opening year in the run (``None``: never).
+    """
 
     link_id: str
     name: str
