@@ -265,6 +265,17 @@ def test_play_runs_on_with_progress_and_pause_stops(page):
     assert len(_series(page, "gdp", "this run")) == paused - 2020 + 1
 
 
+def test_a_single_lever_marks_the_run_as_stale_until_reset(page):
+    expect(page.get_by_text("press RESET")).to_have_count(0)
+    page.get_by_text("Flexible talent", exact=True).click()
+    expect(page.get_by_text("Levers: integrated with flexible_talent changed")).to_be_visible()
+    expect(page.get_by_text("press RESET")).to_be_visible()
+    year = _year(page)
+    _step(page)  # the running model goes on with its own levers
+    assert _year(page) == year + 1
+    expect(page.get_by_text("Running: integrated, seed 0")).to_be_visible()
+
+
 def test_sweep_view_shows_bands_and_difference_map(page):
     page.get_by_role("tab", name="Sweep").click()
     expect(page.locator("#yrd-map")).to_be_hidden()  # the Run tab has slid away
