@@ -31,7 +31,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
+import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -47,6 +49,7 @@ from hydra_plugins.hydra_submitit_launcher.submitit_launcher import (
 )
 from omegaconf import DictConfig, OmegaConf, open_dict
 
+from sim.config.schema import changes_results
 from sim.runs.atomic import write_text_atomic
 from sim.runs.files import FAILED_FILE, PROGRESS_DIR, SWEEP_FILE, read_json
 from sim.runs.folders import (
@@ -55,6 +58,7 @@ from sim.runs.folders import (
     SKIPPED,
     format_duration,
     is_complete,
+    override_key,
     progress_line,
     progress_markers,
     run_folder_name,
@@ -111,8 +115,10 @@ def merge_sweep_record(previous: dict[str, Any] | None, current: dict[str, Any])
             ``arguments``, ``total`` and ``jobs`` (``None`` if they could not be expanded).
 
     Returns:
-        ``current``'s fields, with ``jobs`` the jobs of every invocation (each once, in the
-        order first seen) and ``invocations`` every invocation's record, oldest first.
+        ``current``'s fields, with ``jobs`` the jobs of every invocation (each run once, with
+        the overrides of the latest invocation that ran it; output options such as
+        ``output.figures`` do not make another run) and ``invocations`` every invocation's
+        record, oldest first.
     """
     history: list[dict[str, Any]] = []
     if previous:
@@ -120,16 +126,16 @@ def merge_sweep_record(previous: dict[str, Any] | None, current: dict[str, Any])
         if not history and "jobs" in previous:
             history = [{k: v for k, v in previous.items() if k != "sweep_dir"}]
     history.append({k: v for k, v in current.items() if k != "sweep_dir"})
-    jobs: list[list[str]] = []
-    seen: set[tuple[str, ...]] = set()
+    jobs: dict[tuple[str, ...], list[str]] = {}
     for record in history:
         for job in record.get("jobs") or []:
-            key = tuple(sorted(job))
-            if key not in seen:
-                seen.add(key)
-                jobs.append(list(job))
+            # one run, whatever the order of its overrides or its output options: the latest
+            # invocation's overrides are the ones Hydra wrote into the run's folder
+            key = tuple(sorted(o for o in job if changes_results(override_key(o))))
+            jobs.pop(key, None)
+            jobs[key] = list(job)
     known = any(record.get("jobs") is not None for record in history)
-    return {**current, "jobs": jobs if known else None, "invocations": history}
+    return {**current, "jobs": list(jobs.values()) if known else None, "invocations": history}
 
 
 def write_progress_marker(
@@ -154,12 +160,45 @@ def log_progress(sweep_dir: Path) -> None:
     log.info("sweep progress: %s", progress_line(statuses, sweep.get("total"), elapsed))
 
 
+#: Set by the process that runs a sweep (``on_multirun_start``) to its pid, for its workers.
+SWEEP_PID_VARIABLE = "YRDSIM_SWEEP_PID"
+
+
+def die_with_sweep() -> bool:
+    """In a worker process of a local sweep (joblib, submitit_local): end with the sweep.
+
+    A worker started by the sweep's process (its parent, recorded in ``YRDSIM_SWEEP_PID``)
+    asks Linux to send it SIGTERM when that parent dies (``prctl(PR_SET_PDEATHSIG)``), so a
+    sweep killed even with SIGKILL leaves no worker running on (joblib's workers would otherwise
+    idle for minutes, or finish their run, after their sweep is gone). SIGTERM and Ctrl-C of the
+    sweep already end its workers; Slurm jobs (whose parent is ``slurmstepd``) are not affected.
+
+    Returns:
+        Whether this process was set to end with its sweep.
+    """
+    sweep_pid = os.environ.get(SWEEP_PID_VARIABLE)
+    if not sweep_pid or not sys.platform.startswith("linux"):
+        return False
+    if os.getpid() == int(sweep_pid) or os.getppid() != int(sweep_pid):
+        return False  # the sweep's own process, or not one it started itself
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(1, signal.SIGTERM, 0, 0, 0) != 0:  # 1 = PR_SET_PDEATHSIG
+        return False
+    if os.getppid() != int(sweep_pid):  # the sweep died before the request took effect
+        os.kill(os.getpid(), signal.SIGTERM)
+    return True
+
+
 class SweepProgress(Callback):
     """Hydra callback: sweep bookkeeping for ``yrdsim -m`` (registered in ``config.yaml``).
 
     * ``on_multirun_start``: adds this invocation to ``SWEEP_DIR/sweep.json`` (start time, the
       overrides of each job; see :func:`merge_sweep_record`) and clears the progress markers of
       an earlier sweep into the same folder;
+    * ``on_job_start`` (in whichever process runs the job): a local worker ends with the sweep
+      (:func:`die_with_sweep`);
     * ``on_job_end`` (in whichever process ran the job): writes the job's progress marker and
       logs ``run k/N done (s skipped, f failed), elapsed, ETA``;
     * ``on_multirun_end``: prints a summary; if any run failed, lists them on stderr and exits
@@ -170,6 +209,7 @@ class SweepProgress(Callback):
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         """Add this invocation's jobs to ``sweep.json``; clear old progress markers."""
+        os.environ[SWEEP_PID_VARIABLE] = str(os.getpid())  # for die_with_sweep in workers
         sweep_dir = Path(str(config.hydra.sweep.dir))
         sweep_dir.mkdir(parents=True, exist_ok=True)
         shutil.rmtree(sweep_dir / PROGRESS_DIR, ignore_errors=True)
@@ -192,6 +232,11 @@ class SweepProgress(Callback):
         write_text_atomic(sweep_dir / SWEEP_FILE, json.dumps(record, indent=2) + "\n")
         total = f"{len(jobs)} runs" if jobs is not None else "a sweep"
         log.info("starting %s into %s", total, sweep_dir)
+
+    def on_job_start(self, config: DictConfig, **kwargs: Any) -> None:
+        """In a local worker of a sweep, end with the sweep (:func:`die_with_sweep`)."""
+        if OmegaConf.select(config, "hydra.mode") == RunMode.MULTIRUN:
+            die_with_sweep()
 
     def on_job_end(self, config: DictConfig, job_return: JobReturn, **kwargs: Any) -> None:
         """Write this job's progress marker and log the sweep's progress."""
