@@ -34,6 +34,7 @@ import logging
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import time
 from collections.abc import Sequence
@@ -172,6 +173,9 @@ def die_with_sweep() -> bool:
     sweep killed even with SIGKILL leaves no worker running on (joblib's workers would otherwise
     idle for minutes, or finish their run, after their sweep is gone). SIGTERM and Ctrl-C of the
     sweep already end its workers; Slurm jobs (whose parent is ``slurmstepd``) are not affected.
+    It is set when a worker starts a job; a worker that has not run one yet (joblib starts
+    fresh workers during a sweep) is ended by the sweep's watchdog
+    (:func:`start_sweep_watchdog`).
 
     Returns:
         Whether this process was set to end with its sweep.
@@ -191,12 +195,70 @@ def die_with_sweep() -> bool:
     return True
 
 
+#: The watchdog of a local sweep (run with ``python -c``; only the standard library): once
+#: the sweep's process (argv[1], started at argv[2] clock ticks) is gone, SIGTERM every process
+#: that the sweep started (``YRDSIM_SWEEP_PID=<pid>`` in its environment), then exit.
+_WATCHDOG = r"""
+import os, signal, sys, time
+pid, started = sys.argv[1], sys.argv[2]
+def alive():
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return fields[19] == started and fields[0] != "Z"
+    except OSError:
+        return False
+while alive():
+    time.sleep(0.5)
+mark = f"YRDSIM_SWEEP_PID={pid}".encode()
+for entry in os.listdir("/proc"):
+    if entry.isdigit() and int(entry) != os.getpid():
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as f:
+                if mark in f.read().split(b"\0"):
+                    os.kill(int(entry), signal.SIGTERM)
+        except OSError:
+            pass
+"""
+
+
+def start_sweep_watchdog() -> bool:
+    """Start the watchdog that ends this sweep's local workers if the sweep dies (Linux).
+
+    SIGKILL gives the sweep's process no chance to end its joblib workers, and a worker only
+    asks to die with it (:func:`die_with_sweep`) once it runs a job; joblib also starts fresh
+    workers during a sweep. The watchdog, a small process of its own, covers them all.
+
+    Returns:
+        Whether a watchdog was started.
+    """
+    try:
+        with open(f"/proc/{os.getpid()}/stat") as handle:
+            started = handle.read().rsplit(")", 1)[1].split()[19]
+    except OSError:  # no /proc: not Linux
+        return False
+    subprocess.Popen(
+        [sys.executable, "-c", _WATCHDOG, str(os.getpid()), started],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # not ended by the Ctrl-C that ends the sweep
+    )
+    return True
+
+
+#: Launchers whose jobs run as processes of the sweep's own machine (ended with the sweep).
+_LOCAL_LAUNCHERS = ("JoblibLauncher", "LocalLauncher")
+
+
 class SweepProgress(Callback):
     """Hydra callback: sweep bookkeeping for ``yrdsim -m`` (registered in ``config.yaml``).
 
     * ``on_multirun_start``: adds this invocation to ``SWEEP_DIR/sweep.json`` (start time, the
       overrides of each job; see :func:`merge_sweep_record`) and clears the progress markers of
       an earlier sweep into the same folder;
+    * ``on_multirun_start`` of a local launcher (joblib, submitit_local) also starts the
+      sweep's watchdog (:func:`start_sweep_watchdog`);
     * ``on_job_start`` (in whichever process runs the job): a local worker ends with the sweep
       (:func:`die_with_sweep`);
     * ``on_job_end`` (in whichever process ran the job): writes the job's progress marker and
@@ -210,6 +272,8 @@ class SweepProgress(Callback):
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         """Add this invocation's jobs to ``sweep.json``; clear old progress markers."""
         os.environ[SWEEP_PID_VARIABLE] = str(os.getpid())  # for die_with_sweep in workers
+        if str(config.hydra.launcher.get("_target_", "")).endswith(_LOCAL_LAUNCHERS):
+            start_sweep_watchdog()
         sweep_dir = Path(str(config.hydra.sweep.dir))
         sweep_dir.mkdir(parents=True, exist_ok=True)
         shutil.rmtree(sweep_dir / PROGRESS_DIR, ignore_errors=True)

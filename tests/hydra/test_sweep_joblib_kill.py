@@ -2,7 +2,7 @@
 
 The sweep runs with ``hydra/launcher=joblib hydra.launcher.n_jobs=2`` (the settings pass the
 command-line check) and a tag in its environment, which its workers inherit; once two workers
-are simulating, the sweep's process gets SIGTERM, SIGINT (Ctrl-C) or SIGKILL. Afterwards no
+are each in a run, the sweep's process gets SIGTERM, SIGINT (Ctrl-C) or SIGKILL. Afterwards no
 process with the tag may be left (loky's workers and resource trackers included), and the
 same sweep again finishes every run.
 """
@@ -41,6 +41,17 @@ def tagged(tag: str) -> list[int]:
     return found
 
 
+def describe(pid: int) -> str:
+    """A process's command line and signal state, for the failure message."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()[:160]
+        status = [line.strip() for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+                  if line.startswith(("State", "PPid", "SigCgt", "SigIgn", "SigBlk"))]  # fmt: skip
+    except OSError:
+        return "gone"
+    return f"{cmdline} {status}"
+
+
 def command(root: Path) -> list[str]:
     return [sys.executable, "-m", "sim.cli.run", "-m", *ARGS, f"hydra.sweep.dir={root}"]
 
@@ -56,11 +67,11 @@ def test_a_killed_joblib_sweep_leaves_no_worker_running(signum, tmp_path):
                              stderr=subprocess.DEVNULL)  # fmt: skip
     try:
         deadline = time.monotonic() + TIMEOUT
-        while True:  # two workers simulating
+        while True:  # both workers in a run: two runs started and not finished
             assert sweep.poll() is None, "the sweep ended before it could be killed"
             assert time.monotonic() < deadline, "the workers never started"
-            workers = [p for p in tagged(tag) if p != sweep.pid]
-            if len(workers) >= 2 and len(list(root.glob("*/.hydra"))) >= 2:
+            running = [f for f in root.glob("*/.hydra") if not is_complete(f.parent)]
+            if len(running) >= 2:
                 break
             time.sleep(0.05)
         sweep.send_signal(signum)
@@ -71,7 +82,7 @@ def test_a_killed_joblib_sweep_leaves_no_worker_running(signum, tmp_path):
     deadline = time.monotonic() + 20
     while tagged(tag) and time.monotonic() < deadline:
         time.sleep(0.1)
-    left = tagged(tag)
+    left = {pid: describe(pid) for pid in tagged(tag)}
     for pid in left:  # do not leave them to the next test
         os.kill(pid, signal.SIGKILL)
     assert not left, f"processes left running after {signum.name}: {left}"
