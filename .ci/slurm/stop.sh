@@ -5,8 +5,13 @@
 set -uo pipefail
 STATE=$(realpath -m "${1:?usage: stop.sh STATE_DIR}")
 [ -f "$STATE/pids" ] || { echo "stop.sh: no $STATE/pids: nothing to stop"; exit 0; }
-if [ -f "$STATE/slurm.conf" ]; then  # cancel what is left so slurmstepd does not linger
-  SLURM_CONF="$STATE/slurm.conf" timeout 10 scancel --user=root --full >/dev/null 2>&1 || true
+if [ -f "$STATE/slurm.conf" ]; then  # cancel what is left and let slurmd end its steps
+  export SLURM_CONF="$STATE/slurm.conf"
+  timeout 10 scancel --user=root >/dev/null 2>&1 || true
+  for _ in $(seq 60); do
+    [ -z "$(timeout 5 squeue -h -o %i 2>/dev/null)" ] && break
+    sleep 0.5
+  done
 fi
 mapfile -t lines < <(tac "$STATE/pids")
 for line in "${lines[@]}"; do
@@ -19,6 +24,14 @@ for line in "${lines[@]}"; do
   if kill -0 "$pid" 2>/dev/null; then
     echo "stop.sh: $name ($pid) did not stop on TERM; KILL" >&2
     kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+  fi
+done
+# a job step whose slurmd was killed: its slurmstepd carries this Slurm's SLURM_CONF
+for proc in /proc/[0-9]*; do
+  if [ "$(cat "$proc/comm" 2>/dev/null)" = slurmstepd ] &&
+     tr '\0' '\n' < "$proc/environ" 2>/dev/null | grep -qx "SLURM_CONF=$STATE/slurm.conf"; then
+    echo "stop.sh: ending a left-over slurmstepd (${proc#/proc/})" >&2
+    kill -KILL "${proc#/proc/}" 2>/dev/null || true
   fi
 done
 mv "$STATE/pids" "$STATE/pids.stopped"
