@@ -102,13 +102,13 @@ def main() -> None:
                            check=True)  # fmt: skip
             env["SLURM_CONF"] = str(state / "slurm.conf")
         try:
+            version = _slurm(["sinfo", "--version"], env).strip()
             records = []
             for scale in SCALES:
                 records += measure(scale, Path(tmp) / f"ppa{scale}", args.partition, env)
         finally:
             if own:
                 subprocess.run(["bash", str(ROOT / ".ci/slurm/stop.sh"), str(state)], check=False)
-    version = _slurm(["sinfo", "--version"], env).strip() if not own else "slurm 22.05 (test)"
     result = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {

@@ -187,6 +187,13 @@ def _unknown_launcher_key(
     keys = sorted(str(k) for k in launcher if k != "_target_")
     target = str(launcher.get("_target_", "")).rsplit(".", 1)[-1]
     choice = next((c for c in choices if c.startswith("hydra/launcher=")), "the default launcher")
+    if name in keys:  # a setting it has, given a value Hydra cannot assign
+        if OmegaConf.is_dict(launcher[name]):
+            return ConfigError(
+                f"{key}: a mapping of the launcher {target}; Hydra cannot replace it whole "
+                f"from the command line: add one entry at a time, e.g. +{key}.mail-type=END"
+            )
+        return None
     if not keys:
         return ConfigError(
             f"{key}: the launcher {target} ({choice}) has no settings; choose a launcher "

@@ -25,9 +25,10 @@ SLURM_SETTINGS = [
     [
         ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"],
         ["hydra/launcher=slurm", *SLURM_SETTINGS],
+        ["hydra/launcher=slurm", "+hydra.launcher.additional_parameters.mail-type=END"],
         ["hydra/launcher=submitit_local", "hydra.launcher.timeout_min=5"],
     ],
-    ids=["joblib", "slurm", "submitit_local"],
+    ids=["joblib", "slurm", "slurm-sbatch-option", "submitit_local"],
 )
 def test_launcher_settings_are_accepted_with_their_launcher(argv):
     configs = check_command_line([*SWEEP, *argv], check_data=False)
@@ -53,11 +54,16 @@ def test_launcher_settings_are_accepted_with_their_launcher(argv):
              "hydra/launcher=joblib"],
         ),
         (
+            ["hydra/launcher=slurm", "hydra.launcher.additional_parameters={mail-type:END}"],
+            ["hydra.launcher.additional_parameters:", "a mapping of the launcher SlurmLauncher",
+             "+hydra.launcher.additional_parameters.mail-type=END"],
+        ),
+        (
             ["hydra/launcher=slurmm"],
             ["hydra/launcher=slurmm:", "allowed:", "slurm", "submitit_local"],
         ),
     ],
-    ids=["slurm-typo", "joblib-typo", "no-launcher", "unknown-launcher"],
+    ids=["slurm-typo", "joblib-typo", "no-launcher", "whole-mapping", "unknown-launcher"],
 )  # fmt: skip
 def test_a_misspelt_launcher_setting_is_refused_with_one_clear_line(argv, words):
     with pytest.raises(ConfigError) as caught:
