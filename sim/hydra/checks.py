@@ -13,7 +13,10 @@ field's full path, the bad value and what is allowed, e.g.::
 
 Overrides: ``key=value`` changes a value that exists; ``+key=value`` adds an entry, which only
 a free mapping accepts (city budgets, city overrides; anything else is refused by validation as
-an unknown key with the closest valid keys); ``++key=value`` adds or changes. This module
+an unknown key with the closest valid keys); ``++key=value`` adds or changes. A launcher
+choice (``hydra/launcher=joblib``, ``hydra/launcher=slurm``) is composed with the rest, so its
+settings (``hydra.launcher.n_jobs=2``, ``hydra.launcher.partition=compute``, ...) are accepted
+and a misspelt one is refused with the launcher's settings listed. This module
 belongs to the command-line side (it imports Hydra); the simulation core does not use it.
 """
 
@@ -162,6 +165,46 @@ def translate_hydra_error(exc: Exception) -> ConfigError:
     return ConfigError(text.strip().split("\n\n")[0])
 
 
+def _unknown_launcher_key(
+    exc: Exception, config_name: str, choices: list[str]
+) -> ConfigError | None:
+    """A key the chosen launcher does not have, with the keys it has (None: not that error).
+
+    Args:
+        exc: What composing the command line raised.
+        config_name: The primary config's name.
+        choices: The ``hydra/...`` overrides of the command line (the launcher chosen).
+    """
+    match = re.search(r"Could not override '(hydra\.launcher\.([^'.]+))'", str(exc))
+    if match is None:
+        return None
+    key, name = match.groups()
+    try:
+        config = compose(config_name=config_name, overrides=choices, return_hydra_config=True)
+    except _COMPOSE_ERRORS:
+        return None
+    launcher = config.hydra.launcher
+    keys = sorted(str(k) for k in launcher if k != "_target_")
+    target = str(launcher.get("_target_", "")).rsplit(".", 1)[-1]
+    choice = next((c for c in choices if c.startswith("hydra/launcher=")), "the default launcher")
+    if name in keys:  # a setting it has, given a value Hydra cannot assign
+        if OmegaConf.is_dict(launcher[name]):
+            return ConfigError(
+                f"{key}: a mapping of the launcher {target}; Hydra cannot replace it whole "
+                f"from the command line: add one entry at a time, e.g. +{key}.mail-type=END"
+            )
+        return None
+    if not keys:
+        return ConfigError(
+            f"{key}: the launcher {target} ({choice}) has no settings; choose a launcher "
+            "that has it first, e.g. hydra/launcher=joblib or hydra/launcher=slurm"
+        )
+    return ConfigError(
+        f"{key}: {name!r} is not a setting of the launcher {target} ({choice}); allowed: "
+        f"{', '.join(keys)}{_closest(name, keys)}"
+    )
+
+
 def to_plain_checked(config: DictConfig) -> dict[str, Any]:
     """Resolve a composed config into plain data, explaining missing (``???``) values.
 
@@ -255,7 +298,10 @@ def check_overrides(
     with initialize_config_dir(config_dir=directory, version_base="1.3"):
         for override, text in zip(parsed, overrides, strict=True):
             if override.key_or_group.startswith("hydra/"):
-                continue  # launcher/sweeper choices: Hydra's business
+                # a launcher/sweeper choice: composed with the rest, so that its own keys
+                # (hydra.launcher.n_jobs, hydra.launcher.partition, ...) can be checked
+                fixed.append(text)
+                continue
             if not override.is_sweep_override():
                 _refuse_subgroup_option(override)
                 _check_group_value(override, override.get_value_element_as_str(), extras)
@@ -274,7 +320,10 @@ def check_overrides(
                 return_hydra_config=True,
             )
         except _COMPOSE_ERRORS as exc:
-            raise translate_hydra_error(exc) from None
+            choices = [t for o, t in zip(parsed, overrides, strict=True)
+                       if o.key_or_group.startswith("hydra/")]  # fmt: skip
+            error = _unknown_launcher_key(exc, config_name, choices)
+            raise (error or translate_hydra_error(exc)) from None
         is_multirun = multirun or str(OmegaConf.select(base, "hydra.mode")) == "RunMode.MULTIRUN"
         if sweeps and not is_multirun:
             text = next(t for o, t in zip(parsed, overrides, strict=True) if o.is_sweep_override())
