@@ -598,6 +598,73 @@ def summarise_cities(data: SweepData, reference: Reference) -> pd.DataFrame:
     return out[columns].reset_index(drop=True)
 
 
+def yearly_differences(data: SweepData, reference: Reference) -> pd.DataFrame:
+    """Each region-level metric minus the reference group's, every year, with 95 % intervals.
+
+    Columns: group columns, ``metric``, ``year``, ``delta``, ``delta_ci_low``,
+    ``delta_ci_high``, ``n_pairs``, ``reference_mean`` and ``delta_pct`` (the difference and
+    its interval bounds in % of the reference mean: ``delta_pct``, ``delta_pct_ci_low``,
+    ``delta_pct_ci_high``). The reference group itself is left out.
+    """
+    long, metrics = _long(data.metrics, [*data.keys, "seed", "year"], [])
+    diff = differences(long, data.keys, ["metric", "year"], reference)
+    diff = diff[~reference.matches(diff)].copy()
+    scale = diff["reference_mean"].abs().where(diff["reference_mean"] != 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for column in ("delta", "delta_ci_low", "delta_ci_high"):
+            diff[column.replace("delta", "delta_pct")] = 100.0 * diff[column] / scale
+    if diff.empty:
+        return diff.reset_index(drop=True)
+    diff["metric"] = pd.Categorical(diff["metric"], categories=metrics, ordered=True)
+    diff = _sorted(diff, data.keys, ["metric", "year"])
+    diff["metric"] = diff["metric"].astype(str)
+    return diff.reset_index(drop=True)
+
+
+def all_runs_table(data: SweepData) -> pd.DataFrame:
+    """``all_runs.csv``: every metric of every used run and year in one long table.
+
+    Columns: ``run`` (folder, relative to the sweep folder), the group columns, ``seed``,
+    ``overrides`` (the run's Hydra overrides), ``config_hash``, ``git_commit``, ``year``,
+    ``metric`` and ``value``. It is what a reader needs to redo any statistic of the
+    comparison with other tools.
+    """
+    info = pd.DataFrame(
+        [
+            {
+                "seed": run.seed,
+                "_group": tuple(
+                    [run.scenario]
+                    + [run.override_values().get(k, DEFAULT_VALUE) for k in data.keys[1:]]
+                ),
+                "run": "" if run.path is None else str(run.path.relative_to(data.root)),
+                "overrides": " ".join(run.overrides),
+                "config_hash": run.config_hash,
+                "git_commit": run.git_commit,
+            }
+            for run in data.used
+        ]
+    )
+    long, metrics = _long(data.metrics, [*data.keys, "seed", "year"], [])
+    long["_group"] = list(zip(*(long[k] for k in data.keys), strict=True))
+    out = long.merge(info, on=["_group", "seed"], how="left")
+    out["metric"] = pd.Categorical(out["metric"], categories=metrics, ordered=True)
+    out = _sorted(out, data.keys, ["seed", "metric", "year"])
+    out["metric"] = out["metric"].astype(str)
+    columns = [
+        "run",
+        *data.keys,
+        "seed",
+        "overrides",
+        "config_hash",
+        "git_commit",
+        "year",
+        "metric",
+        "value",
+    ]
+    return out[columns].reset_index(drop=True)
+
+
 def runs_table(data_or_runs: SweepData | list[Run], root: Path) -> pd.DataFrame:
     """``runs.csv``: every run with its status (used, failed, incomplete, missing, duplicate)."""
     runs = data_or_runs.runs if isinstance(data_or_runs, SweepData) else data_or_runs
