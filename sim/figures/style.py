@@ -276,8 +276,22 @@ def cjk_font() -> str | None:
     """The first installed font family of :data:`CJK_FONTS`, or ``None``."""
     from matplotlib import font_manager
 
-    installed = {entry.name for entry in font_manager.fontManager.ttflist}
-    return next((name for name in CJK_FONTS if name in installed), None)
+    def found() -> str | None:
+        installed = {entry.name for entry in font_manager.fontManager.ttflist}
+        return next((name for name in CJK_FONTS if name in installed), None)
+
+    if (name := found()) is not None:
+        return name
+    # matplotlib's font cache predates a font installed later (e.g. apt-get install
+    # fonts-noto-cjk): add the system's CJK font files it does not know yet.
+    markers = ("cjk", "sourcehan", "wqy", "simhei", "msyh", "pingfang")
+    for path in font_manager.findSystemFonts():
+        if any(m in Path(path).name.lower() for m in markers) and "serif" not in path.lower():
+            try:
+                font_manager.fontManager.addfont(path)
+            except (OSError, RuntimeError, ValueError):
+                continue
+    return found()
 
 
 def city_label_font(language: str) -> tuple[str, dict[str, Any]]:
