@@ -535,7 +535,7 @@ def plot_city_difference_maps(
         ),
     ]
     fig.legend(handles=handles, loc="outside lower left", ncols=2, frameon=False)
-    fig.canvas.draw()  # fix the layout before measuring label extents
+    fig.get_layout_engine().execute(fig)  # fix the layout before measuring label extents
     fig.set_layout_engine("none")
     for ax, texts, points in labelled:
         spread_labels(ax, texts, points)

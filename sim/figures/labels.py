@@ -59,7 +59,7 @@ def spread_labels(ax: Axes, texts: list[Any], anchors: np.ndarray | None = None)
     """Move overlapping labels apart (adjustText), with leader lines to moved labels.
 
     Call it once the axes' limits and the figure's layout are final (e.g. after
-    ``fig.canvas.draw()``).
+    ``fig.get_layout_engine().execute(fig)``).
 
     Args:
         ax: The axes holding the labels.

@@ -243,7 +243,7 @@ def plot_population_change_map(
         )
     ax.legend(handles=handles, loc="lower left", frameon=True, framealpha=0.9, edgecolor="none")
 
-    fig.canvas.draw()  # fix the layout before measuring label extents
+    fig.get_layout_engine().execute(fig)  # fix the layout before measuring label extents
     fig.set_layout_engine("none")
     spread_labels(ax, texts, anchors)
     return save_figure(fig, stem)
@@ -422,7 +422,7 @@ def plot_net_migration(cities: pd.DataFrame, stem: Path) -> list[Path]:
     ax.set_axisbelow(True)
     ax.spines["left"].set_visible(False)
     ax.xaxis.set_major_formatter(plain_formatter())
-    ax.set_xlabel(f"Population change {year_span(first, last)} (thousand persons)")
+    ax.set_xlabel(f"Population change {year_span(first, last)}\n(thousand persons)")
     lo, hi = ax.get_xlim()
     ax.set_xlim(min(lo, 0.0), max(hi, 0.0))
 

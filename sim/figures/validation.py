@@ -73,7 +73,7 @@ def plot_validation(table: pd.DataFrame, report: dict[str, Any], out_dir: Path) 
 
     def finish(fig, ax, name: str) -> list[Path]:  # noqa: ANN001
         ax.legend(loc="upper left", fontsize=SMALL_FONT_SIZE - 0.5)
-        fig.canvas.draw()  # final layout before the labels are spread
+        fig.get_layout_engine().execute(fig)  # final layout before the labels are spread
         fig.set_layout_engine("none")
         spread_labels(ax, labels[-1])
         return save_figure(fig, out_dir / name)  # PNG and PDF, each written atomically
