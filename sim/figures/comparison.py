@@ -255,17 +255,6 @@ def plot_difference_timeseries(
                     style = styles[str(label)]
                     ax.fill_between(x, lo, hi, color=style.color, alpha=0.18, lw=0, zorder=2)
                     ax.plot(x, y, color=style.color, linestyle=style.linestyle, lw=1.2, zorder=3)
-                if not np.isfinite(rows[column].to_numpy(dtype=float)).any():
-                    ax.text(
-                        0.5,
-                        0.5,
-                        f"undefined: {reference} is 0" if j else "no data",
-                        transform=ax.transAxes,
-                        ha="center",
-                        va="center",
-                        color="#666666",
-                    )
-                    ax.set_yticks([])
                 ax.set_xlim(first - 0.5, last + 0.5)
                 ax.xaxis.set_major_locator(year_locator(first, last))
                 ax.xaxis.set_major_formatter(ticker.FormatStrFormatter("%d"))
@@ -273,6 +262,17 @@ def plot_difference_timeseries(
                 ax.yaxis.set_major_formatter(ticker.FuncFormatter(_tick))
                 ax.grid(axis="y")
                 ax.set_axisbelow(True)
+                if not np.isfinite(rows[column].to_numpy(dtype=float)).any():
+                    ax.text(
+                        0.5,
+                        0.75,
+                        f"undefined: {reference} is 0" if j else "no data",
+                        transform=ax.transAxes,
+                        ha="center",
+                        va="center",
+                        color="#666666",
+                    )
+                    ax.set_yticks([])
     handles = [
         Line2D([], [], color=st.color, linestyle=st.linestyle, linewidth=1.6, label=g)
         for g, st in styles.items()

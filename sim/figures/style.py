@@ -82,7 +82,7 @@ PROVINCE_ABBREVIATIONS = {"Shanghai": "SH", "Jiangsu": "JS", "Zhejiang": "ZJ", "
 DIVERGING_CMAP = "RdBu"
 
 #: Fill of map cells whose difference is not significant (95 % interval includes 0).
-NOT_SIGNIFICANT_COLOR = "#e6e6e6"
+NOT_SIGNIFICANT_COLOR = "#dcdcdc"
 
 
 LINE_COLOR = OKABE_ITO["blue"]
