@@ -29,14 +29,14 @@ from matplotlib import ticker
 from matplotlib.cm import ScalarMappable
 from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch, PathPatch
+from matplotlib.patches import Patch
 
 from sim.analysis.compare import Reference, SweepData, group_label, yearly_differences
 from sim.core.data import load_region_data
 from sim.core.recording import HEADLINE_INDICATORS
 from sim.figures.geometry import map_geometry
 from sim.figures.labels import city_labels, spread_labels
-from sim.figures.run import map_label
+from sim.figures.run import draw_cities, map_label
 from sim.figures.style import (
     DIVERGING_CMAP,
     NO_DATA_COLOR,
@@ -463,26 +463,19 @@ def plot_city_difference_maps(
     for k, group in enumerate(groups):
         ax = axes.flat[k]
         frame = rows[rows["_group"] == group].set_index("city_id")
-        for city_id, path in geometry.paths.items():
+        colors, missing = [], []
+        for city_id in geometry.paths:
             value = float(frame["pct"].get(city_id, np.nan))
-            has_data = np.isfinite(value)
+            has_data = bool(np.isfinite(value))
             uncertain = bool(frame["uncertain"].get(city_id, False)) and has_data
             if not has_data:
-                color = NO_DATA_COLOR
+                colors.append(NO_DATA_COLOR)
             elif uncertain:
-                color = NOT_SIGNIFICANT_COLOR
+                colors.append(NOT_SIGNIFICANT_COLOR)
             else:
-                color = cmap(norm(value))
-            ax.add_patch(
-                PathPatch(
-                    path,
-                    facecolor=color,
-                    edgecolor="#8c8c8c",
-                    linewidth=0.3,
-                    hatch="////" if not has_data else None,
-                    zorder=1,
-                )
-            )
+                colors.append(cmap(norm(value)))
+            missing.append(not has_data)
+        draw_cities(ax, list(geometry.paths.values()), colors, np.array(missing), 0.3)
         if geometry.outlines:
             ax.add_collection(
                 LineCollection(geometry.outlines, colors="#222222", linewidths=0.7, zorder=2)
