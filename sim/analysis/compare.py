@@ -272,6 +272,14 @@ def _sorted(frame: pd.DataFrame, keys: list[str], extra: list[str] | None = None
     return frame.sort_values([*keys, *(extra or [])], key=sort_key, kind="stable")
 
 
+def read_table(run_dir: Path, name: str) -> pd.DataFrame:
+    """A table of a run folder: ``<name>.csv``, or ``<name>.parquet`` for a Parquet-only run."""
+    csv = run_dir / f"{name}.csv"
+    if csv.is_file() or not (run_dir / f"{name}.parquet").is_file():
+        return pd.read_csv(csv)
+    return pd.read_parquet(run_dir / f"{name}.parquet")
+
+
 def load_sweep(sweep_dir: str | Path, group_by: list[str] | None = None) -> SweepData:
     """Find the runs of a sweep and read the tables of the complete ones.
 
@@ -301,7 +309,7 @@ def load_sweep(sweep_dir: str | Path, group_by: list[str] | None = None) -> Swee
         label = {"scenario": run.scenario, **{k: values.get(k, DEFAULT_VALUE) for k in keys}}
         assert run.path is not None
         for table, parts in (("metrics", metrics), ("cities", cities)):
-            frame = pd.read_csv(run.path / f"{table}.csv")
+            frame = read_table(run.path, table)
             for column, value in reversed(list(label.items())):
                 frame.insert(0, column, value)
             frame.insert(len(label), "seed", run.seed)

@@ -85,3 +85,17 @@ def test_the_comparison_folder_is_a_data_package_and_its_figures_carry_provenanc
     frictionless = pytest.importorskip("frictionless")
     report = frictionless.validate(out / "datapackage.json")
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+
+
+def test_a_sweep_of_parquet_only_runs_is_compared_like_csv(run, region, tmp_path):
+    for scenario in ("baseline", "transport"):
+        overrides = [f"scenario={scenario}", "output.format=parquet"]
+        write_run(
+            run(*BASE, *overrides), tmp_path / scenario, extra_provenance={"overrides": overrides}
+        )
+    assert not list(tmp_path.glob("*/metrics.csv"))
+    _, written = write_comparison(tmp_path, out=tmp_path / "cmp")
+    names = {p.name for p in written}
+    assert {"all_runs.csv", "all_runs.parquet", "summary.parquet"} <= names
+    table = pd.read_parquet(tmp_path / "cmp" / "all_runs.parquet")
+    assert set(table["scenario"]) == {"baseline", "transport"}
