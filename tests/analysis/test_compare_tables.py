@@ -33,6 +33,7 @@ def sweep(run, region, tmp_path_factory) -> Path:
     return root
 
 
+@pytest.mark.slow
 def test_all_runs_holds_every_value_of_every_run_with_its_overrides(sweep):
     data = compare.load_sweep(sweep)
     table = compare.all_runs_table(data)
@@ -47,6 +48,7 @@ def test_all_runs_holds_every_value_of_every_run_with_its_overrides(sweep):
     assert mine["config_hash"].str.len().eq(64).all()
 
 
+@pytest.mark.slow
 def test_yearly_differences_are_paired_by_seed_with_percentages(sweep):
     data = compare.load_sweep(sweep)
     yearly = compare.yearly_differences(data, compare.Reference.parse("baseline"))
@@ -66,6 +68,7 @@ def test_yearly_differences_are_paired_by_seed_with_percentages(sweep):
     assert row["delta_pct_ci_low"] <= row["delta_pct"] <= row["delta_pct_ci_high"]
 
 
+@pytest.mark.slow
 def test_the_comparison_folder_is_a_data_package_and_its_figures_carry_provenance(sweep):
     out = sweep / "comparison"
     _, written = write_comparison(sweep, out=out, figures=comparison_figure_writer)

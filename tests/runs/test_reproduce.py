@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 import sim
 from sim.runs.output import write_run
 from sim.runs.reproduce import ReproduceError, reproduce
@@ -24,6 +26,7 @@ def test_an_untouched_run_folder_reproduces_byte_identical(region, tmp_path):
     }  # fmt: skip
 
 
+@pytest.mark.slow
 def test_a_changed_table_is_found_and_the_command_fails(region, tmp_path):
     config = sim.load_config(SHORT)
     write_run(sim.simulate(config, data=region), tmp_path)
