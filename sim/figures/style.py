@@ -129,7 +129,7 @@ def text_font() -> list[str]:
     """
     from matplotlib import font_manager
 
-    path = _font_cache_dir() / "yrdsim-sans-1.ttf"
+    path = _font_cache_dir() / "yrdsim-sans-4.ttf"
     try:
         if not path.is_file():
             _make_text_font(Path(font_manager.findfont("DejaVu Sans")), path)
@@ -143,16 +143,20 @@ def _make_text_font(source: Path, target: Path) -> None:
     """Copy the glyphs of :data:`_TEXT_FONT_CHARS` from ``source`` into ``target``, renamed."""
     from fontTools import subset
 
+    # No OpenType layout tables (GSUB/GPOS, unused by matplotlib, which kerns with the 'kern'
+    # table): the smaller the font, the faster every PDF embeds it. Hinting and 'kern' are kept,
+    # so text renders pixel for pixel as with DejaVu Sans (tests/figures/test_style.py).
     options = subset.Options(
         glyph_names=True,
-        layout_features=["*"],
+        layout_features=[],
         name_IDs=["*"],
         name_languages=["*"],
         notdef_outline=True,
         recommended_glyphs=True,
         hinting=True,
+        legacy_kern=True,  # keep 'kern': matplotlib kerns with it
     )
-    options.drop_tables += ["FFTM"]
+    options.drop_tables += ["FFTM", "GSUB", "GPOS", "GDEF", "MATH"]
     font = subset.load_font(str(source), options)
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes=_TEXT_FONT_CHARS)

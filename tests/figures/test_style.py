@@ -130,3 +130,24 @@ def test_sensitivity_figure_uses_plain_names(tmp_path):
     assert {p.name for p in paths} == {"sensitivity_indices.png", "sensitivity_indices.pdf"}
     assert sensitivity.factor_label("migration.trend_decay") == "Decay of the amenity trend"
     assert sensitivity.factor_label("new.thing_x") == "Thing x"
+
+
+def test_the_compact_text_font_renders_exactly_like_dejavu_sans():
+    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    families = style.text_font()
+    assert families[0] == style.TEXT_FONT
+
+    def render(family: list[str], text: str) -> np.ndarray:
+        with matplotlib.rc_context({"font.family": family}):
+            fig = Figure(figsize=(4, 1), dpi=200)
+            FigureCanvasAgg(fig)
+            fig.text(0.02, 0.4, text, fontsize=10)
+            fig.canvas.draw()
+            return np.asarray(fig.canvas.buffer_rgba()).copy()
+
+    texts = ("AVATAR Wo To", "\u2264 60 min \u2014 2020\u20132035 (%)", "\u00b5\u00b2\u00b0 Hefei")
+    for text in texts:
+        assert (render(["DejaVu Sans"], text) == render(families, text)).all(), text
