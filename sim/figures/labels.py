@@ -12,7 +12,6 @@ from typing import Any
 
 import matplotlib.patheffects as path_effects
 import numpy as np
-from adjustText import adjust_text
 from matplotlib.axes import Axes
 
 from sim.figures.style import PROVINCE_ABBREVIATIONS, SMALL_FONT_SIZE
@@ -68,6 +67,7 @@ def spread_labels(ax: Axes, texts: list[Any], anchors: np.ndarray | None = None)
     """
     if len(texts) < 2:
         return
+    from adjustText import adjust_text  # imports pyplot: only when labels are spread
     points = (
         np.asarray([t.get_position() for t in texts])
         if anchors is None
