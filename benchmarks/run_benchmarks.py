@@ -16,6 +16,8 @@ It prints a table and writes it, with the machine it ran on, to ``benchmarks/res
   talent-agent-step: (a) the model's own bulk implementation, (b) the plain Mesa reference of
   ``benchmarks/mesa_reference.py`` (each agent's ``step()`` run by ``shuffle_do``), (c) the bare
   numpy kernel of ``benchmarks/numpy_floor.py``.
+* The three figures of a run (map, headline indicators, bars; PNG and PDF), drawn in a fresh
+  process from a default run's tables: the first drawing (what a run pays) and a warm one.
 * The ``yrdsim`` command end to end (with and without figures).
 * A sweep of 5 scenarios x 4 seeds with the joblib launcher: runs per minute.
 
@@ -301,6 +303,51 @@ def bench_sweep(workdir: Path, figures: bool) -> dict:
     }
 
 
+# ------------------------------------------------------------------------------ figures
+FIGURES_CHILD = """
+import json, sys, tempfile, time
+from pathlib import Path
+clock = time.perf_counter()
+import sim
+from sim.figures.run import write_run_figures
+imported = time.perf_counter() - clock
+data = sim.load_region_data()
+result = sim.simulate(sim.load_config(["output.figures=false"]), data=data)
+draws, cpu = [], []
+with tempfile.TemporaryDirectory() as tmp:
+    for i in range(int(sys.argv[1])):
+        wall, proc = time.perf_counter(), time.process_time()
+        write_run_figures(result.metrics, result.cities, data.boundaries, Path(tmp) / str(i))
+        draws.append(time.perf_counter() - wall)
+        cpu.append(time.process_time() - proc)
+print(json.dumps({"import_s": imported, "draws_s": draws, "cpu_s": cpu}))
+"""
+
+
+def bench_figures(repeat: int) -> dict:
+    """The three figures of a default run (2020-2035), drawn in a fresh process.
+
+    ``first_s`` is the first drawing in the process (what ``yrdsim`` pays once per run, after
+    its imports), ``warm_s`` the fastest later one; ``first_cpu_s`` is the CPU time of the
+    first drawing, less sensitive to a shared machine's load than wall time.
+    """
+    done = subprocess.run(
+        [sys.executable, "-c", FIGURES_CHILD, str(max(repeat, 2))],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    child = json.loads(done.stdout.strip().splitlines()[-1])
+    return {
+        "import_s": child["import_s"],
+        "first_s": child["draws_s"][0],
+        "first_cpu_s": child["cpu_s"][0],
+        "warm_s": min(child["draws_s"][1:]),
+        "draws_s": child["draws_s"],
+    }
+
+
 # ------------------------------------------------------------------------ table, targets
 def targets(report: dict) -> list[dict]:
     out = []
@@ -319,6 +366,9 @@ def targets(report: dict) -> list[dict]:
     if report.get("cli"):
         value = report["cli"]["with_figures_s"]
         add("CLI end to end with figures (s)", value, "<= 10", value <= 10)
+    if report.get("figures"):
+        value = report["figures"]["first_s"]
+        add("three run figures, first draw (s)", value, "<= 1.5", value <= 1.5)
     decision = report["decision"]
     add("(b)/(a) speed-up", decision["b_over_a"], ">= 100", decision["b_over_a"] >= 100)
     add("(a)/(c) overhead", decision["a_over_c"], "<= 3", decision["a_over_c"] <= 3)
@@ -339,6 +389,14 @@ def targets(report: dict) -> list[dict]:
         if sweep["figures"]:
             add("5 x 4 sweep, figures on (s)", sweep["seconds"], "<= 60", sweep["seconds"] <= 60)
     return out
+
+
+def print_figures(fig: dict) -> None:
+    print(
+        f"\nThe three figures of a run (PNG + PDF): first draw {fig['first_s']:.2f} s "
+        f"(CPU {fig['first_cpu_s']:.2f} s), warm {fig['warm_s']:.2f} s; imports "
+        f"{fig['import_s']:.2f} s"
+    )
 
 
 def print_table(report: dict) -> None:
@@ -364,6 +422,8 @@ def print_table(report: dict) -> None:
         f"  (b)/(a) = {d['b_over_a']:.0f}x   (a)/(c) = {d['a_over_c']:.2f}x   "
         f"same city (a) vs (b): {d['a_b_same_city_share']:.5f}"
     )
+    if report.get("figures"):
+        print_figures(report["figures"])
     if report.get("cli"):
         cli = report["cli"]
         print(
@@ -403,10 +463,25 @@ def main(argv: list[str] | None = None) -> None:
         "outputs/benchmarks/quick.json for --quick, so a quick run never replaces the "
         "committed full results)",
     )
+    parser.add_argument(
+        "--figures-only",
+        action="store_true",
+        help="only time the three figures of a run (writes outputs/benchmarks/figures.json)",
+    )
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         child_simulate(args.child)
+        return
+    if args.figures_only:
+        figures = {"machine": machine(), "load_before": load()}
+        figures["figures"] = bench_figures(args.repeat)
+        figures["load_after"] = load()
+        print_figures(figures["figures"])
+        out = args.out or ROOT / "outputs" / "benchmarks" / "figures.json"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(figures, indent=2) + "\n")
+        print(f"load {figures['load_before']} -> {figures['load_after']}; written to {out}")
         return
     if args.quick:
         args.sizes, args.repeat, args.no_sweep = [1000], 1, True
@@ -431,6 +506,8 @@ def main(argv: list[str] | None = None) -> None:
     report["simulate"] = bench_sizes(args.sizes, args.repeat, args.memory_share)
     print("talent decision (a)/(b)/(c) ...", flush=True)
     report["decision"] = bench_decision(1000, max(args.repeat, 3))
+    print("the three figures of a run ...", flush=True)
+    report["figures"] = bench_figures(args.repeat)
     with tempfile.TemporaryDirectory(prefix="yrdsim-bench-") as tmp:
         print("CLI end to end ...", flush=True)
         report["cli"] = bench_cli(Path(tmp), args.repeat)

@@ -272,6 +272,14 @@ def _sorted(frame: pd.DataFrame, keys: list[str], extra: list[str] | None = None
     return frame.sort_values([*keys, *(extra or [])], key=sort_key, kind="stable")
 
 
+def read_table(run_dir: Path, name: str) -> pd.DataFrame:
+    """A table of a run folder: ``<name>.csv``, or ``<name>.parquet`` for a Parquet-only run."""
+    csv = run_dir / f"{name}.csv"
+    if csv.is_file() or not (run_dir / f"{name}.parquet").is_file():
+        return pd.read_csv(csv)
+    return pd.read_parquet(run_dir / f"{name}.parquet")
+
+
 def load_sweep(sweep_dir: str | Path, group_by: list[str] | None = None) -> SweepData:
     """Find the runs of a sweep and read the tables of the complete ones.
 
@@ -301,7 +309,7 @@ def load_sweep(sweep_dir: str | Path, group_by: list[str] | None = None) -> Swee
         label = {"scenario": run.scenario, **{k: values.get(k, DEFAULT_VALUE) for k in keys}}
         assert run.path is not None
         for table, parts in (("metrics", metrics), ("cities", cities)):
-            frame = pd.read_csv(run.path / f"{table}.csv")
+            frame = read_table(run.path, table)
             for column, value in reversed(list(label.items())):
                 frame.insert(0, column, value)
             frame.insert(len(label), "seed", run.seed)
@@ -594,6 +602,73 @@ def summarise_cities(data: SweepData, reference: Reference) -> pd.DataFrame:
         "delta_vs_baseline",
         "delta_ci_low",
         "delta_ci_high",
+    ]
+    return out[columns].reset_index(drop=True)
+
+
+def yearly_differences(data: SweepData, reference: Reference) -> pd.DataFrame:
+    """Each region-level metric minus the reference group's, every year, with 95 % intervals.
+
+    Columns: group columns, ``metric``, ``year``, ``delta``, ``delta_ci_low``,
+    ``delta_ci_high``, ``n_pairs``, ``reference_mean`` and ``delta_pct`` (the difference and
+    its interval bounds in % of the reference mean: ``delta_pct``, ``delta_pct_ci_low``,
+    ``delta_pct_ci_high``). The reference group itself is left out.
+    """
+    long, metrics = _long(data.metrics, [*data.keys, "seed", "year"], [])
+    diff = differences(long, data.keys, ["metric", "year"], reference)
+    diff = diff[~reference.matches(diff)].copy()
+    scale = diff["reference_mean"].abs().where(diff["reference_mean"] != 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for column in ("delta", "delta_ci_low", "delta_ci_high"):
+            diff[column.replace("delta", "delta_pct")] = 100.0 * diff[column] / scale
+    if diff.empty:
+        return diff.reset_index(drop=True)
+    diff["metric"] = pd.Categorical(diff["metric"], categories=metrics, ordered=True)
+    diff = _sorted(diff, data.keys, ["metric", "year"])
+    diff["metric"] = diff["metric"].astype(str)
+    return diff.reset_index(drop=True)
+
+
+def all_runs_table(data: SweepData) -> pd.DataFrame:
+    """``all_runs.csv``: every metric of every used run and year in one long table.
+
+    Columns: ``run`` (folder, relative to the sweep folder), the group columns, ``seed``,
+    ``overrides`` (the run's Hydra overrides), ``config_hash``, ``git_commit``, ``year``,
+    ``metric`` and ``value``. It is what a reader needs to redo any statistic of the
+    comparison with other tools.
+    """
+    info = pd.DataFrame(
+        [
+            {
+                "seed": run.seed,
+                "_group": tuple(
+                    [run.scenario]
+                    + [run.override_values().get(k, DEFAULT_VALUE) for k in data.keys[1:]]
+                ),
+                "run": "" if run.path is None else str(run.path.relative_to(data.root)),
+                "overrides": " ".join(run.overrides),
+                "config_hash": run.config_hash,
+                "git_commit": run.git_commit,
+            }
+            for run in data.used
+        ]
+    )
+    long, metrics = _long(data.metrics, [*data.keys, "seed", "year"], [])
+    long["_group"] = list(zip(*(long[k] for k in data.keys), strict=True))
+    out = long.merge(info, on=["_group", "seed"], how="left")
+    out["metric"] = pd.Categorical(out["metric"], categories=metrics, ordered=True)
+    out = _sorted(out, data.keys, ["seed", "metric", "year"])
+    out["metric"] = out["metric"].astype(str)
+    columns = [
+        "run",
+        *data.keys,
+        "seed",
+        "overrides",
+        "config_hash",
+        "git_commit",
+        "year",
+        "metric",
+        "value",
     ]
     return out[columns].reset_index(drop=True)
 

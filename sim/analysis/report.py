@@ -22,7 +22,23 @@ from sim.analysis import compare
 from sim.analysis.compare import Reference, SweepData, group_label
 from sim.core.recording import HEADLINE_INDICATORS
 from sim.runs.atomic import write_atomic, write_text_atomic
-from sim.runs.files import COMPARISON_DIR, FIGURES_DIR
+from sim.runs.datapackage import (
+    data_package,
+    figure_stamp,
+    table_resource,
+    write_data_package,
+    write_parquet,
+)
+from sim.runs.files import (
+    COMPARISON_DIR,
+    COMPARISON_FIELD_DESCRIPTIONS,
+    COMPARISON_TABLE_DESCRIPTIONS,
+    CONFIG_FILE,
+    FIGURES_DIR,
+    TABLE_FORMATS,
+    read_json,
+)
+from sim.runs.provenance import git_commit, package_version
 
 _LATEX_SPECIAL = {
     "\\": r"\textbackslash{}",
@@ -461,6 +477,59 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> Path:
     return write_atomic(path, lambda p: frame.to_csv(p, index=False))
 
 
+def comparison_stamp(data: SweepData) -> dict[str, object]:
+    """Provenance of a comparison: the code comparing, and the seeds, hashes, commits compared."""
+    used = data.used
+    return {
+        "package": "yrdsim",
+        "version": package_version("yrdsim"),
+        "git_commit": git_commit(Path(__file__).resolve().parent),
+        "runs": len(used),
+        "seeds": sorted({r.seed for r in used if r.seed is not None}),
+        "config_hashes": sorted({r.config_hash for r in used if r.config_hash}),
+        "run_commits": compare.code_versions(used),
+    }
+
+
+def table_format(data: SweepData) -> str:
+    """The ``output.format`` of the sweep's runs (``csv`` unless the first run chose another)."""
+    first = data.used[0].path if data.used else None
+    config = read_json(first / CONFIG_FILE) if first is not None else None
+    chosen = ((config or {}).get("output") or {}).get("format", "csv")
+    return chosen if chosen in TABLE_FORMATS else "csv"
+
+
+def write_tables(
+    tables: dict[str, pd.DataFrame], out: Path, stamp: dict[str, object], fmt: str = "csv"
+) -> list[Path]:
+    """Write the comparison's tables (CSV and/or Parquet) and their ``datapackage.json``.
+
+    CSV is always written (the report and the LaTeX table refer to it); ``fmt`` ``parquet`` or
+    ``both`` adds Parquet files carrying ``stamp`` in their metadata.
+    """
+    suffixes = TABLE_FORMATS["both" if fmt != "csv" else "csv"]
+    written: list[Path] = []
+    resources: list[dict] = []
+    for name, frame in tables.items():
+        written.append(_write_csv(frame, out / f"{name}.csv"))
+        if ".parquet" in suffixes:
+            written.append(
+                write_atomic(
+                    out / f"{name}.parquet", lambda p, f=frame: write_parquet(f, p, stamp)
+                )
+            )
+        resources += table_resource(
+            name,
+            frame,
+            suffixes,
+            COMPARISON_TABLE_DESCRIPTIONS.get(name, name),
+            descriptions=COMPARISON_FIELD_DESCRIPTIONS,
+        )
+    package = data_package("yrdsim-comparison", "yrdsim sweep comparison", resources, stamp)
+    written.append(write_data_package(out, package))
+    return written
+
+
 def write_comparison(
     sweep_dir: Path,
     *,
@@ -493,16 +562,20 @@ def write_comparison(
     runs = compare.runs_table(data, sweep_dir)
     years = compare.final_years(data)
     returns = compare.voucher_returns(data, reference)
-    written = [
-        _write_csv(summary, out / "summary.csv"),
-        _write_csv(cities, out / "city_summary.csv"),
-        _write_csv(diffs, out / "differences.csv"),
-        _write_csv(runs, out / "runs.csv"),
-        _write_csv(returns, out / "voucher_returns.csv"),
-    ]
+    stamp = comparison_stamp(data)
+    tables = {
+        "summary": summary,
+        "city_summary": cities,
+        "differences": diffs,
+        "runs": runs,
+        "voucher_returns": returns,
+        "all_runs": compare.all_runs_table(data),
+    }
+    written = write_tables(tables, out, stamp, table_format(data))
     figure_files: list[Path] = []
     if figures is not None:
-        figure_files = figures(summary, diffs, cities, data, reference, out / FIGURES_DIR)
+        with figure_stamp(stamp):  # every figure carries the comparison's provenance
+            figure_files = figures(summary, diffs, cities, data, reference, out / FIGURES_DIR)
         written += figure_files
     written.append(
         write_text_atomic(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
@@ -38,9 +38,14 @@ class OutputOptions(StrictModel):
 
     Attributes:
         figures: Draw the run's figures into ``figures/``.
+        format: How the tables are written: ``csv``, ``parquet`` (instead of CSV) or ``both``.
+        city_labels: Language of the city names on maps: ``en`` or ``zh`` (Chinese; English
+            with a warning if no installed font renders Chinese).
     """
 
     figures: bool = True
+    format: Literal["csv", "parquet", "both"] = "csv"
+    city_labels: Literal["en", "zh"] = "en"
 
 
 class StatusQuo(StrictModel):

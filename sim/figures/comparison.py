@@ -1,11 +1,13 @@
 """Figures comparing the scenarios of a sweep (PNG at 200 dpi and PDF), for papers.
 
-* :func:`plot_scenario_timeseries`: the headline indicators over time, one line per scenario
-  (group) with its 95 % band across seeds;
+* :func:`plot_difference_timeseries`: the headline indicators over time as differences from the
+  reference, absolute and in %, with 95 % bands (paired by seed);
+* :func:`plot_scenario_timeseries`: the headline indicators' levels over time, one line per
+  scenario (group) with its 95 % band across seeds;
 * :func:`plot_end_year_differences`: each headline indicator in the final year minus the
   reference (``baseline``), with 95 % intervals;
 * :func:`plot_city_difference_maps`: per-city differences from the reference in the final year,
-  one map per scenario (group), on one colour scale.
+  one map per scenario (group), on one fixed symmetric colour scale, not significant cells grey.
 
 Style, indicator definitions (titles, units, scale) and the map geometry come from
 :mod:`sim.figures.run`, so a sweep's figures look like a run's. Scenario colours are fixed
@@ -27,23 +29,22 @@ from matplotlib import ticker
 from matplotlib.cm import ScalarMappable
 from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch, PathPatch
+from matplotlib.patches import Patch
 
-from sim.analysis.compare import Reference, SweepData, group_label
+from sim.analysis.compare import Reference, SweepData, group_label, yearly_differences
 from sim.core.data import load_region_data
 from sim.core.recording import HEADLINE_INDICATORS
-from sim.figures.geometry import (
-    compound_path,
-    geometry_polygons,
-    label_point,
-    province_border_segments,
-)
-from sim.figures.labels import city_labels, repel_labels, short_name
+from sim.figures.geometry import map_geometry
+from sim.figures.labels import city_labels, spread_labels
+from sim.figures.run import draw_cities, map_label
 from sim.figures.style import (
-    BASE_FONT_SIZE,
     DIVERGING_CMAP,
     NO_DATA_COLOR,
+    NOT_SIGNIFICANT_COLOR,
     OKABE_ITO,
+    SMALL_FONT_SIZE,
+    TWO_COLUMN,
+    city_label_font,
     finish_panel_grid,
     new_figure,
     plain_formatter,
@@ -62,8 +63,6 @@ SCENARIO_COLORS = {
     "integrated": OKABE_ITO["vermillion"],
 }
 _SPARE_COLORS = [OKABE_ITO["sky_blue"], OKABE_ITO["purple"], "#8c564b", "#7f7f7f", "#bcbd22"]
-#: Hatch of map cities whose 95 % interval of the difference includes zero.
-UNCERTAIN_HATCH = "...."
 
 #: City-level metrics mapped by default: column, title, and whether to show % of the reference.
 CITY_MAP_METRICS: tuple[tuple[str, str], ...] = (
@@ -142,7 +141,7 @@ def plot_scenario_timeseries(summary: pd.DataFrame, keys: list[str], stem: Path)
     n = len(indicators)
     ncols = 3
     nrows = max(math.ceil((n + 1) / ncols), 1)  # one slot for the legend
-    fig = new_figure((7.2, 0.4 + 2.05 * nrows))
+    fig = new_figure((TWO_COLUMN, 0.4 + 1.75 * nrows))
     fig.get_layout_engine().set(w_pad=0.06, h_pad=0.06, wspace=0.08, hspace=0.1)
     axes = fig.subplots(nrows, ncols, squeeze=False)
     years = summary["year"].astype(int)
@@ -194,6 +193,102 @@ def plot_scenario_timeseries(summary: pd.DataFrame, keys: list[str], stem: Path)
     return save_figure(fig, stem)
 
 
+@styled
+def plot_difference_timeseries(
+    yearly: pd.DataFrame, keys: list[str], reference: Reference, stem: Path
+) -> list[Path]:
+    """Each headline indicator over time as the difference from the reference, two ways.
+
+    Per indicator, two panels side by side: the absolute difference (display unit) and the
+    difference in % of the reference, each a line per group with its 95 % band (paired by
+    seed, see :func:`sim.analysis.compare.yearly_differences`). A zero line marks "no effect";
+    differences of half a percent, invisible in levels, show at this scale.
+
+    Args:
+        yearly: :func:`sim.analysis.compare.yearly_differences`.
+        keys: The group columns (``scenario`` first).
+        reference: The reference group.
+        stem: Output path without suffix.
+
+    Returns:
+        The written PNG and PDF paths (nothing when no group has a reference).
+    """
+    if yearly.empty:
+        return []
+    indicators = _indicators(set(yearly["metric"]))
+    labelled = yearly.assign(_group=[group_label(r, keys) for _, r in yearly[keys].iterrows()])
+    styles = group_styles(yearly[keys].drop_duplicates(), keys)
+    first, last = int(yearly["year"].min()), int(yearly["year"].max())
+    n = len(indicators)
+    ncols = 3
+    blocks = max(math.ceil(n / ncols), 1)
+    # One block per row of indicators: the absolute difference above, the % difference below.
+    fig = new_figure((TWO_COLUMN, 0.6 + 2.3 * blocks))
+    fig.get_layout_engine().set(w_pad=0.03, h_pad=0.03, wspace=0.06, hspace=0.04)
+    subfigs = np.atleast_1d(fig.subfigures(blocks, 1))
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    for b, sub in enumerate(subfigs):
+        axes = sub.subplots(2, ncols, sharex=True, squeeze=False)
+        for col in range(ncols):
+            k = b * ncols + col
+            if k >= n:
+                axes[0, col].set_axis_off()
+                axes[1, col].set_axis_off()
+                continue
+            ind = indicators[k]
+            rows = labelled[labelled["metric"] == ind.column]
+            rows = rows[rows["year"] >= (first + 1 if ind.flow else first)]
+            axes[0, col].set_title(textwrap.fill(f"({letters[k]}) {ind.title}", 30), pad=3)
+            for j, (column, unit) in enumerate(
+                (("delta", _difference_label(ind.ylabel)), ("delta_pct", f"% of {reference}"))
+            ):
+                ax = axes[j, col]
+                scale = ind.scale if column == "delta" else 1.0
+                ax.set_ylabel(textwrap.fill(unit, 20))
+                ax.axhline(0.0, color="#333333", linewidth=0.6, zorder=1)
+                for label, frame in rows.groupby("_group", sort=False):
+                    frame = frame.sort_values("year")
+                    x = frame["year"].to_numpy(dtype=float)
+                    y = frame[column].to_numpy(dtype=float) * scale
+                    lo = frame[f"{column}_ci_low"].to_numpy(dtype=float) * scale
+                    hi = frame[f"{column}_ci_high"].to_numpy(dtype=float) * scale
+                    style = styles[str(label)]
+                    ax.fill_between(x, lo, hi, color=style.color, alpha=0.18, lw=0, zorder=2)
+                    ax.plot(x, y, color=style.color, linestyle=style.linestyle, lw=1.2, zorder=3)
+                ax.set_xlim(first - 0.5, last + 0.5)
+                ax.xaxis.set_major_locator(year_locator(first, last))
+                ax.xaxis.set_major_formatter(ticker.FormatStrFormatter("%d"))
+                ax.yaxis.set_major_locator(ticker.MaxNLocator(nbins=4, steps=[1, 2, 2.5, 5, 10]))
+                ax.yaxis.set_major_formatter(ticker.FuncFormatter(_tick))
+                ax.grid(axis="y")
+                ax.set_axisbelow(True)
+                if not np.isfinite(rows[column].to_numpy(dtype=float)).any():
+                    ax.text(
+                        0.5,
+                        0.75,
+                        f"undefined: {reference} is 0" if j else "no data",
+                        transform=ax.transAxes,
+                        ha="center",
+                        va="center",
+                        color="#666666",
+                    )
+                    ax.set_yticks([])
+    handles = [
+        Line2D([], [], color=st.color, linestyle=st.linestyle, linewidth=1.6, label=g)
+        for g, st in styles.items()
+        if g in set(labelled["_group"])
+    ]
+    handles.append(Patch(facecolor="#888888", alpha=0.3, label="95 % interval (paired by seed)"))
+    fig.legend(
+        handles=handles,
+        loc="outside lower left",
+        ncols=min(len(handles), 4),
+        title=f"Difference from {reference}: absolute (upper panel) and in % (lower panel)",
+        alignment="left",
+    )
+    return save_figure(fig, stem)
+
+
 # --------------------------------------------------------------------------------------------
 # End-year differences
 # --------------------------------------------------------------------------------------------
@@ -227,7 +322,7 @@ def plot_end_year_differences(
     nrows = max(math.ceil(n / ncols), 1)
     lines = max((textwrap.fill(g, 16).count("\n") + 1 for g in groups), default=1)
     height = 0.5 + nrows * (0.75 + (0.07 + 0.15 * lines) * max(len(groups), 1))
-    fig = new_figure((7.2, height))
+    fig = new_figure((TWO_COLUMN, height))
     fig.get_layout_engine().set(w_pad=0.06, h_pad=0.06, wspace=0.06, hspace=0.08)
     axes = fig.subplots(nrows, ncols, squeeze=False)
     year = int(diffs["year"].max()) if len(diffs) else 0
@@ -282,7 +377,7 @@ def plot_end_year_differences(
     fig.suptitle(
         f"Difference from {reference} in {year} (mean and 95 % interval across seeds; "
         "filled: interval excludes 0)",
-        fontsize=9,
+        fontsize=SMALL_FONT_SIZE + 1,
         x=0.01,
         ha="left",
     )
@@ -308,15 +403,20 @@ def plot_city_difference_maps(
     keys: list[str],
     reference: Reference,
     stem: Path,
+    *,
+    labels: str = "en",
 ) -> list[Path]:
     """One map per group of each city's final-year difference from the reference, in %.
 
-    The value is ``delta_vs_baseline / reference mean * 100``. All maps share a diverging
-    colour scale symmetric around 0 (ColorBrewer RdBu: red = lower than the reference, blue =
-    higher). Cities whose 95 % interval of the difference includes zero are hatched. Each map
-    names up to :data:`LABELLED_CITIES_PER_MAP` cities: those with the largest differences
-    whose interval excludes zero, if the difference is at least :data:`LABELLED_MIN_SHARE` of
-    the colour scale's limit.
+    The value is ``delta_vs_baseline / reference mean * 100``. All maps share one diverging
+    colour scale, symmetric around 0 and fixed across the groups (its limit is the largest
+    absolute difference of any group, rounded up to a round number), so a colour means the
+    same difference in every panel (ColorBrewer RdBu: red = lower than the reference, blue =
+    higher). Cities whose 95 % interval of the difference includes zero are drawn in plain
+    grey rather than in a colour. Each map is titled with its scenario (group) and names up to
+    :data:`LABELLED_CITIES_PER_MAP` cities: those with the largest differences whose interval
+    excludes zero, if the difference is at least :data:`LABELLED_MIN_SHARE` of the scale's
+    limit.
 
     Args:
         city_summary: ``city_summary.csv``.
@@ -326,6 +426,7 @@ def plot_city_difference_maps(
         keys: The group columns.
         reference: The reference group.
         stem: Output path without suffix.
+        labels: Language of the city names (``en`` or ``zh``).
 
     Returns:
         The written PNG and PDF paths (nothing if no group has a reference).
@@ -341,68 +442,63 @@ def plot_city_difference_maps(
     if not groups:
         return []
     year = int(rows["year"].max())
+    geometry = map_geometry(boundaries)
+    language, font = city_label_font(labels)
+    x0, y0, x1, y1 = geometry.extent
 
-    features = [f for f in boundaries.get("features", []) if f.get("geometry")]
-    paths, anchors, names = {}, {}, {}
-    for feature in features:
-        polys = geometry_polygons(feature["geometry"])
-        if polys:
-            props = feature.get("properties") or {}
-            city_id = str(props.get("id", ""))
-            paths[city_id] = compound_path(polys)
-            anchors[city_id] = label_point(polys)
-            names[city_id] = short_name(str(props.get("name_en") or city_id))
-    segments = province_border_segments(features)
-    xy = np.concatenate([p.vertices for p in paths.values()])
-    (x0, y0), (x1, y1) = xy.min(axis=0), xy.max(axis=0)
-    aspect = 1.0 / math.cos(math.radians(0.5 * (y0 + y1)))
-
-    values = rows["pct"].to_numpy(dtype=float)
-    finite = values[np.isfinite(values)]
-    vmax = float(np.abs(finite).max()) if finite.size else 1.0
-    vmax = vmax or 1.0
+    vmax = symmetric_limit(rows["pct"].to_numpy(dtype=float))
     norm = mcolors.Normalize(vmin=-vmax, vmax=vmax)
     cmap = matplotlib.colormaps[DIVERGING_CMAP]
 
     ncols = 1 if len(groups) == 1 else 2
     nrows = math.ceil(len(groups) / ncols)
-    width = 7.2 if ncols == 2 else 5.2
+    width = TWO_COLUMN if ncols == 2 else 5.0
     panel_w = (width - 0.9) / ncols
-    panel_h = panel_w * (y1 - y0) * aspect / (x1 - x0)
+    panel_h = panel_w * (y1 - y0) * geometry.aspect / (x1 - x0)
     fig = new_figure((width, 0.55 + nrows * (panel_h + 0.3)))
     axes = fig.subplots(nrows, ncols, squeeze=False)
     letters = "abcdefghijklmnopqrstuvwxyz"
+    names = {c: geometry.names[c][0] for c in geometry.paths}
     labelled = []
     for k, group in enumerate(groups):
         ax = axes.flat[k]
         frame = rows[rows["_group"] == group].set_index("city_id")
-        for city_id, path in paths.items():
+        colors, missing = [], []
+        for city_id in geometry.paths:
             value = float(frame["pct"].get(city_id, np.nan))
-            has_data = np.isfinite(value)
+            has_data = bool(np.isfinite(value))
             uncertain = bool(frame["uncertain"].get(city_id, False)) and has_data
-            ax.add_patch(
-                PathPatch(
-                    path,
-                    facecolor=cmap(norm(value)) if has_data else NO_DATA_COLOR,
-                    edgecolor="#8c8c8c",
-                    linewidth=0.3,
-                    hatch=UNCERTAIN_HATCH if uncertain else None,
-                    zorder=1,
-                )
+            if not has_data:
+                colors.append(NO_DATA_COLOR)
+            elif uncertain:
+                colors.append(NOT_SIGNIFICANT_COLOR)
+            else:
+                colors.append(cmap(norm(value)))
+            missing.append(not has_data)
+        draw_cities(ax, list(geometry.paths.values()), colors, np.array(missing), 0.3)
+        if geometry.outlines:
+            ax.add_collection(
+                LineCollection(geometry.outlines, colors="#222222", linewidths=0.7, zorder=2)
             )
-        if len(segments):
-            ax.add_collection(LineCollection(segments, colors="#222222", linewidths=0.8, zorder=2))
         ax.set_xlim(x0, x1)
         ax.set_ylim(y0, y1)
-        ax.set_aspect(aspect)
+        ax.set_aspect(geometry.aspect)
         ax.set_xticks([])
         ax.set_yticks([])
         for side in ("top", "right", "left", "bottom"):
             ax.spines[side].set_visible(False)
-        ax.set_title(f"({letters[k]}) {group}", pad=3)
-        movers = _largest_clear_differences(frame, set(paths), LABELLED_MIN_SHARE * vmax)
-        points = np.array([anchors[c] for c in movers]).reshape(-1, 2)
-        texts = city_labels(ax, points, [names[c] for c in movers], BASE_FONT_SIZE - 2)
+        ax.set_title(f"({letters[k]}) {scenario_title(group)}", pad=3)
+        movers = _largest_clear_differences(
+            frame, set(geometry.paths), LABELLED_MIN_SHARE * vmax
+        )
+        points = np.array([geometry.anchors[c] for c in movers]).reshape(-1, 2)
+        texts = city_labels(
+            ax,
+            points,
+            [map_label(c, geometry, names, language) for c in movers],
+            SMALL_FONT_SIZE - 0.5,
+            **font,
+        )
         labelled.append((ax, texts, points))
     for k in range(len(groups), nrows * ncols):
         axes.flat[k].set_axis_off()
@@ -417,11 +513,10 @@ def plot_city_difference_maps(
     cbar.ax.axhline(0.0, color="#222222", linewidth=0.6)
     cbar.outline.set_linewidth(0.5)
     handles = [
-        Line2D([], [], color="#222222", linewidth=0.8, label="Province border"),
+        Line2D([], [], color="#222222", linewidth=0.7, label="Province border"),
         Patch(
-            facecolor="white",
+            facecolor=NOT_SIGNIFICANT_COLOR,
             edgecolor="#8c8c8c",
-            hatch=UNCERTAIN_HATCH,
             linewidth=0.3,
             label="95 % interval includes 0",
         ),
@@ -433,11 +528,29 @@ def plot_city_difference_maps(
         ),
     ]
     fig.legend(handles=handles, loc="outside lower left", ncols=2, frameon=False)
-    fig.canvas.draw()  # fix the layout before measuring label extents
+    fig.get_layout_engine().execute(fig)  # fix the layout before measuring label extents
     fig.set_layout_engine("none")
     for ax, texts, points in labelled:
-        repel_labels(ax, texts, points)
+        spread_labels(ax, texts, points)
     return save_figure(fig, stem)
+
+
+def symmetric_limit(values: np.ndarray) -> float:
+    """The colour scale's limit: the largest absolute finite value, rounded up.
+
+    Rounded up to 1, 2, 2.5, 5 or 10 times a power of ten; 1 when there is no value.
+    """
+    finite = np.abs(values[np.isfinite(values)])
+    top = float(finite.max()) if finite.size else 0.0
+    if top <= 0:
+        return 1.0
+    power = 10.0 ** math.floor(math.log10(top))
+    return next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= top * (1 - 1e-12))
+
+
+def scenario_title(group: str) -> str:
+    """A map's title: the group label with the scenario's name capitalised."""
+    return group[:1].upper() + group[1:]
 
 
 #: How many cities each difference map names at most: those with the largest clear differences.
@@ -475,18 +588,31 @@ def write_comparison_figures(
     keys: list[str],
     reference: Reference,
     figures_dir: Path,
+    *,
+    yearly: pd.DataFrame | None = None,
+    labels: str = "en",
 ) -> list[Path]:
     """Write all comparison figures into ``figures_dir`` (PNG and PDF).
 
-    Writes ``timeseries``, and, when the sweep holds the reference, ``end_year_differences``
-    and ``map_<metric>_difference`` for each of :data:`CITY_MAP_METRICS`.
+    Writes ``timeseries_levels`` (each group's level), and, when the sweep holds the reference,
+    ``timeseries`` (differences from the reference over time, absolute and in %, from
+    ``yearly``), ``end_year_differences`` and ``map_<metric>_difference`` for each of
+    :data:`CITY_MAP_METRICS`. Without a reference, ``timeseries`` shows the levels.
 
     Returns:
         The written paths.
     """
     figures_dir = Path(figures_dir)
     figures_dir.mkdir(parents=True, exist_ok=True)
-    written = plot_scenario_timeseries(summary, keys, figures_dir / "timeseries")
+    written = plot_scenario_timeseries(summary, keys, figures_dir / "timeseries_levels")
+    differences_drawn = []
+    if yearly is not None and len(yearly):
+        differences_drawn = plot_difference_timeseries(
+            yearly, keys, reference, figures_dir / "timeseries"
+        )
+    if not differences_drawn:  # no reference in the sweep: the levels are the time series
+        differences_drawn = plot_scenario_timeseries(summary, keys, figures_dir / "timeseries")
+    written += differences_drawn
     if len(diffs):
         written += plot_end_year_differences(
             diffs, keys, reference, figures_dir / "end_year_differences"
@@ -502,6 +628,7 @@ def write_comparison_figures(
                 keys,
                 reference,
                 figures_dir / f"map_{metric}_difference",
+                labels=labels,
             )
     return written
 
@@ -517,12 +644,22 @@ def comparison_figure_writer(
     """:func:`write_comparison_figures` on the boundaries of the data the sweep's runs used.
 
     What :func:`sim.analysis.report.write_comparison` calls to draw (the bundled data's
-    boundaries unless the runs named another ``data_dir``).
+    boundaries unless the runs named another ``data_dir``; the map labels in the language of
+    the runs' ``output.city_labels``).
     """
     first = data.used[0].path
     assert first is not None
-    data_dir = (read_json(first / CONFIG_FILE) or {}).get("data_dir")
-    boundaries = load_region_data(data_dir).boundaries
+    config = read_json(first / CONFIG_FILE) or {}
+    boundaries = load_region_data(config.get("data_dir")).boundaries
+    labels = (config.get("output") or {}).get("city_labels", "en")
     return write_comparison_figures(
-        summary, diffs, city_summary, boundaries, data.keys, reference, figures_dir
+        summary,
+        diffs,
+        city_summary,
+        boundaries,
+        data.keys,
+        reference,
+        figures_dir,
+        yearly=yearly_differences(data, reference),
+        labels=labels,
     )

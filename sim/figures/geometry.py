@@ -1,87 +1,68 @@
-"""Map geometry (pure numpy): GeoJSON polygons, label points, compound paths, province borders."""
+"""Map geometry: GeoJSON polygons (shapely), label points, matplotlib paths, province outlines.
+
+shapely does the geometry (polygons, the point inside each city where its label goes, the union
+of a province's cities); this module only turns its results into matplotlib paths and lines.
+:func:`map_geometry` prepares a boundaries file once per process, since every map of a run or a
+comparison draws the same cities.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 import numpy as np
+import shapely
+import shapely.ops
 from matplotlib.path import Path as MplPath
-
-if TYPE_CHECKING:
-    pass
-
-
+from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
 
 
 def geometry_polygons(geometry: dict) -> list[list[np.ndarray]]:
     """Return the polygons of a GeoJSON geometry as lists of rings (exterior first)."""
     if not geometry:
         return []
-    kind = geometry.get("type")
-    coords = geometry.get("coordinates", [])
-    if kind == "Polygon":
-        polys = [coords]
-    elif kind == "MultiPolygon":
-        polys = coords
-    elif kind == "GeometryCollection":
-        return [p for g in geometry.get("geometries", []) for p in geometry_polygons(g)]
-    else:
+    try:
+        geom = shape(geometry)
+    except (ValueError, TypeError, AttributeError, shapely.errors.GEOSException):
         return []
-    out = []
-    for poly in polys:
-        rings = [np.asarray(r, dtype=float)[:, :2] for r in poly if len(r) >= 3]
-        if rings:
-            out.append(rings)
-    return out
+    return [
+        [np.asarray(poly.exterior.coords)[:, :2]]
+        + [np.asarray(ring.coords)[:, :2] for ring in poly.interiors]
+        for poly in _polygons(geom)
+    ]
+
+
+def _polygons(geom: BaseGeometry) -> list[shapely.Polygon]:
+    """The non-empty polygons of a (multi)polygon or geometry collection."""
+    if isinstance(geom, shapely.Polygon):
+        return [geom] if not geom.is_empty and len(geom.exterior.coords) >= 4 else []
+    if hasattr(geom, "geoms"):
+        return [p for g in geom.geoms for p in _polygons(g)]
+    return []
+
+
+def label_point(rings: list[list[np.ndarray]]) -> tuple[float, float]:
+    """Where a city's label goes: the pole of inaccessibility of its largest polygon.
+
+    That point (shapely's ``polylabel``) lies inside the polygon, as far as possible from its
+    border, so a label sits in the city even where the city is concave or a ring of islands.
+    """
+    polygons = [shapely.Polygon(p[0], p[1:]) for p in rings]
+    largest = max(polygons, key=lambda p: p.area)
+    if not largest.is_valid:
+        largest = shapely.make_valid(largest)
+        largest = max(_polygons(largest), key=lambda p: p.area)
+    span = max(np.ptp(np.asarray(largest.exterior.coords), axis=0))
+    point = shapely.ops.polylabel(largest, tolerance=max(span / 200.0, 1e-9))
+    return float(point.x), float(point.y)
 
 
 def _signed_area(ring: np.ndarray) -> float:
     x, y = ring[:, 0], ring[:, 1]
     return 0.5 * float(np.dot(x, np.roll(y, -1)) - np.dot(np.roll(x, -1), y))
-
-
-def _ring_centroid(ring: np.ndarray) -> tuple[float, float]:
-    """Area centroid of a simple ring (falls back to the vertex mean for degenerate rings)."""
-    x, y = ring[:, 0], ring[:, 1]
-    xn, yn = np.roll(x, -1), np.roll(y, -1)
-    cross = x * yn - xn * y
-    area = cross.sum() / 2.0
-    if abs(area) < 1e-12:
-        return float(x.mean()), float(y.mean())
-    return float(((x + xn) * cross).sum() / (6 * area)), float(
-        ((y + yn) * cross).sum() / (6 * area)
-    )
-
-
-def label_point(rings: list[np.ndarray]) -> tuple[float, float]:
-    """Label anchor: centroid of the largest exterior ring, moved inside if it falls outside.
-
-    For concave rings whose centroid lies outside, the anchor is the midpoint of the widest
-    horizontal chord through the centroid's latitude (or through the ring's mid-latitude).
-    """
-    exteriors = [p[0] for p in rings]
-    ring = max(exteriors, key=lambda r: abs(_signed_area(r)))
-    cx, cy = _ring_centroid(ring)
-    if MplPath(ring).contains_point((cx, cy)):
-        return cx, cy
-    for y in (cy, 0.5 * (ring[:, 1].min() + ring[:, 1].max())):
-        xs = _chord_crossings(ring, y)
-        if len(xs) >= 2:
-            pairs = list(zip(xs[::2], xs[1::2], strict=False))
-            a, b = max(pairs, key=lambda ab: ab[1] - ab[0])
-            return 0.5 * (a + b), y
-    return cx, cy
-
-
-def _chord_crossings(ring: np.ndarray, y: float) -> list[float]:
-    """Sorted x-coordinates where the horizontal line at ``y`` crosses the ring."""
-    p, q = ring, np.roll(ring, -1, axis=0)
-    y0, y1 = p[:, 1], q[:, 1]
-    hit = (y0 <= y) != (y1 <= y)
-    t = (y - y0[hit]) / (y1[hit] - y0[hit])
-    return sorted((p[hit, 0] + t * (q[hit, 0] - p[hit, 0])).tolist())
 
 
 def compound_path(polys: list[list[np.ndarray]]) -> MplPath:
@@ -105,77 +86,109 @@ def compound_path(polys: list[list[np.ndarray]]) -> MplPath:
     return MplPath(np.concatenate(vertices), np.concatenate(codes))
 
 
-def _point_segment_distance(points: np.ndarray, seg: np.ndarray) -> np.ndarray:
-    """Distance from each point (n, 2) to the nearest of the segments (m, 2, 2)."""
-    a, b = seg[None, :, 0, :], seg[None, :, 1, :]
-    ab = b - a
-    ap = points[:, None, :] - a
-    denom = np.maximum((ab * ab).sum(-1), 1e-18)
-    t = np.clip((ap * ab).sum(-1) / denom, 0.0, 1.0)
-    d = ap - t[..., None] * ab
-    return np.sqrt((d * d).sum(-1)).min(axis=1)
+def province_outlines(features: Sequence[dict], snap: float = 0.005) -> list[np.ndarray]:
+    """The outline of each province: the boundary of the union of its cities' polygons.
 
+    Args:
+        features: GeoJSON features with ``properties.province`` (features without one are
+            left out).
+        snap: Cities are grown by this many degrees before the union and shrunk after, so
+            borders simplified independently (tiny gaps or overlaps) still merge.
 
-def province_border_segments(features: Sequence[dict], tolerance: float = 0.02) -> np.ndarray:
-    """Border segments that separate provinces (or face the outside), shape (n, 2, 2).
-
-    A segment is an internal (same-province) border, and is dropped, if it also belongs to the
-    boundary of another city of the same province: either exactly (same two vertices) or, for
-    boundaries whose shared borders were simplified independently, if its midpoint lies within
-    ``tolerance`` degrees of that city's boundary.
+    Returns:
+        The outline rings as ``(n, 2)`` arrays (lon, lat), for a ``LineCollection``.
     """
-    city_segments: list[np.ndarray] = []
-    city_province: list[str] = []
-    owners: dict[tuple[tuple[float, float], tuple[float, float]], set[int]] = defaultdict(set)
+    by_province: dict[str, list[BaseGeometry]] = defaultdict(list)
     for feature in features:
-        props = feature.get("properties") or {}
-        segs = []
-        for rings in geometry_polygons(feature.get("geometry") or {}):
-            for ring in rings:
-                r = np.round(ring, 6)
-                segs.append(np.stack([r[:-1], r[1:]], axis=1))
-        if not segs:
+        province = (feature.get("properties") or {}).get("province")
+        if not province or not feature.get("geometry"):
             continue
-        seg = np.concatenate(segs)
-        seg = seg[(seg[:, 0] != seg[:, 1]).any(axis=1)]
-        k = len(city_segments)
-        city_segments.append(seg)
-        city_province.append(str(props.get("province", "")))
-        for a, b in seg:
-            owners[_key(a, b)].add(k)
-
-    keep: list[np.ndarray] = []
-    for k, seg in enumerate(city_segments):
-        internal = np.zeros(len(seg), dtype=bool)
-        loose = np.zeros(len(seg), dtype=bool)
-        for i, (a, b) in enumerate(seg):
-            others = owners[_key(a, b)] - {k}
-            if others:
-                # Exactly shared: draw it once (from the lower index) if the provinces differ.
-                j = min(others)
-                internal[i] = city_province[j] == city_province[k] or j < k
-            else:
-                loose[i] = True
-        # Segments not shared exactly: do they run along a same-province neighbour's border?
-        if loose.any():
-            mid = seg[loose].mean(axis=1)
-            lo, hi = mid.min(axis=0) - tolerance, mid.max(axis=0) + tolerance
-            near = np.zeros(len(mid), dtype=bool)
-            for j, other in enumerate(city_segments):
-                if j == k or city_province[j] != city_province[k]:
-                    continue
-                box = other.reshape(-1, 2)
-                if (box.max(axis=0) < lo).any() or (box.min(axis=0) > hi).any():
-                    continue
-                near |= _point_segment_distance(mid, other) < tolerance
-            idx = np.flatnonzero(loose)
-            internal[idx[near]] = True
-        keep.append(seg[~internal])
-    if not keep:
-        return np.empty((0, 2, 2))
-    return np.concatenate(keep)
+        try:
+            geom = shape(feature["geometry"])
+        except (ValueError, TypeError, AttributeError, shapely.errors.GEOSException):
+            continue
+        by_province[str(province)].append(shapely.make_valid(geom))
+    lines: list[np.ndarray] = []
+    for parts in by_province.values():
+        union = shapely.union_all([p.buffer(snap, join_style="mitre") for p in parts])
+        union = union.buffer(-snap, join_style="mitre")
+        for poly in _polygons(union):
+            if poly.area < snap * snap * 4:  # a sliver the snapping left
+                continue
+            lines.append(np.asarray(poly.exterior.coords)[:, :2])
+            lines += [np.asarray(r.coords)[:, :2] for r in poly.interiors if r.length > 8 * snap]
+    return lines
 
 
-def _key(a: np.ndarray, b: np.ndarray) -> tuple[tuple[float, float], tuple[float, float]]:
-    ta, tb = (float(a[0]), float(a[1])), (float(b[0]), float(b[1]))
-    return (ta, tb) if ta < tb else (tb, ta)
+@dataclass(frozen=True)
+class MapGeometry:
+    """The cities of a boundaries file ready to draw.
+
+    Attributes:
+        paths: City id -> matplotlib path of its polygons.
+        anchors: City id -> label point (lon, lat).
+        names: City id -> (English name, Chinese name) from the GeoJSON properties.
+        provinces: City id -> province (``""`` if the file has none).
+        outlines: Province outlines (see :func:`province_outlines`).
+        extent: ``(x0, y0, x1, y1)`` of all cities.
+        aspect: Axes aspect (1 / cos of the mean latitude) for a locally true shape.
+    """
+
+    paths: dict[str, MplPath]
+    anchors: dict[str, tuple[float, float]]
+    names: dict[str, tuple[str, str]]
+    provinces: dict[str, str]
+    outlines: list[np.ndarray]
+    extent: tuple[float, float, float, float]
+    aspect: float
+
+
+_CACHE: list[tuple[dict, dict, MapGeometry]] = []
+
+
+def map_geometry(boundaries: dict, provinces: dict[str, str] | None = None) -> MapGeometry:
+    """Prepare the cities of a GeoJSON FeatureCollection for drawing (cached per object).
+
+    Args:
+        boundaries: FeatureCollection whose features have ``properties.id`` and, optionally,
+            ``name_en``, ``name_zh`` and ``province``.
+        provinces: City id -> province for features whose properties lack one.
+
+    Raises:
+        ValueError: No feature holds a polygon.
+    """
+    provinces = dict(provinces or {})
+    for cached, cached_provinces, geometry in _CACHE:
+        if cached is boundaries and cached_provinces == provinces:
+            return geometry
+    paths, anchors, names, of_province = {}, {}, {}, {}
+    features = []
+    for feature in boundaries.get("features", []):
+        polys = geometry_polygons(feature.get("geometry") or {})
+        if not polys:
+            continue
+        props = feature.get("properties") or {}
+        city_id = str(props.get("id", ""))
+        province = str(props.get("province") or provinces.get(city_id) or "")
+        paths[city_id] = compound_path(polys)
+        anchors[city_id] = label_point(polys)
+        names[city_id] = (str(props.get("name_en") or city_id), str(props.get("name_zh") or ""))
+        of_province[city_id] = province
+        features.append(
+            {"geometry": feature["geometry"], "properties": {**props, "province": province}}
+        )
+    if not paths:
+        raise ValueError("boundaries contains no Polygon/MultiPolygon features")
+    xy = np.concatenate([p.vertices for p in paths.values()])
+    (x0, y0), (x1, y1) = xy.min(axis=0), xy.max(axis=0)
+    geometry = MapGeometry(
+        paths=paths,
+        anchors=anchors,
+        names=names,
+        provinces=of_province,
+        outlines=province_outlines(features) if any(of_province.values()) else [],
+        extent=(float(x0), float(y0), float(x1), float(y1)),
+        aspect=1.0 / float(np.cos(np.radians(0.5 * (y0 + y1)))),
+    )
+    _CACHE[:] = [*_CACHE[-3:], (boundaries, provinces, geometry)]
+    return geometry

@@ -14,12 +14,10 @@ so they are never registered with pyplot's global figure manager, need no GUI an
 soon as the function returns (``plt.get_fignums()`` stays empty). All styling is applied through
 :func:`matplotlib.rc_context`, so the global ``rcParams`` of the caller are left untouched.
 
-Only matplotlib is used for the map: polygons are drawn as :class:`~matplotlib.patches.PathPatch`
-objects (holes are cut out by giving interior rings the opposite orientation), and province
-outlines are derived from the city borders by dropping the border segments shared by two cities
-of the same province. This needs topologically consistent boundaries (shared borders with
-identical vertices, as in ``sim/data/yrd_cities.geojson``); otherwise every city border is also
-drawn as a province border, which is ugly but not wrong.
+The map's geometry comes from :mod:`sim.figures.geometry` (shapely: label points inside each
+city, province outlines as the union of their cities); polygons are drawn as
+:class:`~matplotlib.patches.PathPatch` objects, and overlapping labels are moved apart by
+adjustText (:func:`sim.figures.labels.spread_labels`).
 """
 
 from __future__ import annotations
@@ -37,27 +35,26 @@ from matplotlib import colors as mcolors
 from matplotlib import ticker
 from matplotlib.axes import Axes
 from matplotlib.cm import ScalarMappable
-from matplotlib.collections import LineCollection
+from matplotlib.collections import LineCollection, PathCollection
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, PathPatch
 
 from sim.core.recording import HEADLINE_INDICATORS
-from sim.figures.geometry import (
-    compound_path,
-    geometry_polygons,
-    label_point,
-    province_border_segments,
-)
-from sim.figures.labels import MapCity, city_labels, repel_labels, short_name
+from sim.figures.geometry import MapGeometry, map_geometry
+from sim.figures.labels import city_labels, short_name, spread_labels
 from sim.figures.style import (
     BASE_FONT_SIZE,
     DIVERGING_CMAP,
     LINE_COLOR,
     NO_DATA_COLOR,
     NO_DATA_HATCH,
+    ONE_COLUMN,
     OTHER_PROVINCE_COLOR,
     PROVINCE_COLORS,
     REFERENCE_COLOR,
+    SMALL_FONT_SIZE,
+    TWO_COLUMN,
+    city_label_font,
     finish_panel_grid,
     new_figure,
     panel_no_data,
@@ -127,14 +124,16 @@ def _population_change(cities: pd.DataFrame) -> tuple[pd.DataFrame, int, int]:
 
 
 @styled
-def plot_population_change_map(cities: pd.DataFrame, boundaries: dict, stem: Path) -> list[Path]:
+def plot_population_change_map(
+    cities: pd.DataFrame, boundaries: dict, stem: Path, *, labels: str = "en"
+) -> list[Path]:
     """Choropleth map of the population change (%) of each city over the run.
 
     The change is measured between the first and the last year in ``cities``. Colours use a
     diverging colour-blind-safe map (ColorBrewer RdBu: red = decline, blue = growth) with limits
     symmetric around 0, so equal colour intensity means an equal absolute change; the colour bar
     is cropped to the observed range. Cities without data (missing in ``cities`` or with zero
-    initial population) are drawn in light grey and listed in the legend as "No data".
+    initial population) are drawn in light grey, hatched, and listed in the legend as "No data".
 
     Args:
         cities: One row per (year, city_id) with at least ``year``, ``city_id`` and
@@ -143,6 +142,8 @@ def plot_population_change_map(cities: pd.DataFrame, boundaries: dict, stem: Pat
             feature's ``properties.id`` matches ``city_id`` and ``properties.province`` (optional)
             is used for the thicker province outlines.
         stem: Output path without suffix.
+        labels: City names in English (``en``) or Chinese (``zh``, from the GeoJSON's
+            ``name_zh``; English with a warning if no installed font renders Chinese).
 
     Returns:
         Paths of the written PNG and PDF files.
@@ -154,79 +155,37 @@ def plot_population_change_map(cities: pd.DataFrame, boundaries: dict, stem: Pat
     names = change["name"].to_dict()
     pct = change["change_pct"].to_dict()
     provinces = change["province"].dropna().astype(str).to_dict()
+    geometry = map_geometry(boundaries, provinces)
+    language, font = city_label_font(labels)
+    ids = list(geometry.paths)
+    values = np.array([float(pct.get(c, np.nan)) for c in ids])
 
-    # Province of each polygon: from the GeoJSON, else from ``cities``.
-    features = [
-        {
-            "geometry": f["geometry"],
-            "properties": {
-                **(f.get("properties") or {}),
-                "province": (f.get("properties") or {}).get("province")
-                or provinces.get(str((f.get("properties") or {}).get("id", ""))),
-            },
-        }
-        for f in boundaries.get("features", [])
-        if f.get("geometry")
-    ]
-    has_provinces = any(f["properties"]["province"] for f in features)
-    drawn: list[MapCity] = []
-    for feature in features:
-        props = feature.get("properties") or {}
-        city_id = str(props.get("id", ""))
-        polys = geometry_polygons(feature["geometry"])
-        if not polys:
-            continue
-        name = names.get(city_id) or props.get("name_en") or city_id
-        drawn.append(
-            MapCity(
-                city_id=city_id,
-                label=short_name(str(name)),
-                path=compound_path(polys),
-                anchor=label_point(polys),
-                value=float(pct.get(city_id, np.nan)),
-            )
-        )
-    if not drawn:
-        raise ValueError("boundaries contains no Polygon/MultiPolygon features")
-
-    all_xy = np.concatenate([c.path.vertices for c in drawn])
-    (x0, y0), (x1, y1) = all_xy.min(axis=0), all_xy.max(axis=0)
-    mean_lat = 0.5 * (y0 + y1)
-    aspect = 1.0 / math.cos(math.radians(mean_lat))
-
-    values = np.array([c.value for c in drawn])
+    x0, y0, x1, y1 = geometry.extent
     finite = values[np.isfinite(values)]
     lo = float(finite.min()) if finite.size else 0.0
     hi = float(finite.max()) if finite.size else 0.0
-    vmax = max(abs(lo), abs(hi))
-    if vmax == 0:
-        vmax = 1.0
+    vmax = max(abs(lo), abs(hi)) or 1.0
     norm = mcolors.Normalize(vmin=-vmax, vmax=vmax)
     cmap = matplotlib.colormaps[DIVERGING_CMAP]
 
-    width_in = 7.0
-    map_height = width_in * 0.86 * (y1 - y0) * aspect / (x1 - x0)
+    width_in = TWO_COLUMN
+    map_height = width_in * 0.86 * (y1 - y0) * geometry.aspect / (x1 - x0)
     fig = new_figure((width_in, map_height))
     ax = fig.add_subplot()
-    for c in drawn:
-        has_data = bool(np.isfinite(c.value))
-        ax.add_patch(
-            PathPatch(
-                c.path,
-                facecolor=cmap(norm(c.value)) if has_data else NO_DATA_COLOR,
-                edgecolor="#8c8c8c",
-                linewidth=0.35,
-                hatch=None if has_data else NO_DATA_HATCH,
-                zorder=1,
-            )
-        )
-    segments = province_border_segments(features) if has_provinces else np.empty((0, 2, 2))
-    if len(segments):
+    has_data = np.isfinite(values)
+    draw_cities(
+        ax,
+        [geometry.paths[c] for c in ids],
+        [cmap(norm(v)) if ok else NO_DATA_COLOR for v, ok in zip(values, has_data, strict=True)],
+        hatched=~has_data,
+        linewidth=0.35,
+    )
+    if geometry.outlines:
         ax.add_collection(
             LineCollection(
-                segments,
+                geometry.outlines,
                 colors="#222222",
-                linewidths=1.0,
+                linewidths=0.9,
                 capstyle="round",
                 joinstyle="round",
                 zorder=2,
@@ -236,7 +195,7 @@ def plot_population_change_map(cities: pd.DataFrame, boundaries: dict, stem: Pat
     pad_x, pad_y = 0.02 * (x1 - x0), 0.02 * (y1 - y0)
     ax.set_xlim(x0 - pad_x, x1 + pad_x)
     ax.set_ylim(y0 - pad_y, y1 + pad_y)
-    ax.set_aspect(aspect)
+    ax.set_aspect(geometry.aspect)
     ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}\u00b0E"))
     ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}\u00b0N"))
     ax.xaxis.set_major_locator(ticker.MultipleLocator(2))
@@ -244,8 +203,13 @@ def plot_population_change_map(cities: pd.DataFrame, boundaries: dict, stem: Pat
     for side in ("top", "right"):
         ax.spines[side].set_visible(True)
 
+    anchors = np.array([geometry.anchors[c] for c in ids])
     texts = city_labels(
-        ax, np.array([c.anchor for c in drawn]), [c.label for c in drawn], BASE_FONT_SIZE
+        ax,
+        anchors,
+        [map_label(c, geometry, names, language) for c in ids],
+        SMALL_FONT_SIZE,
+        **font,
     )
 
     mappable = ScalarMappable(norm=norm, cmap=cmap)
@@ -261,8 +225,8 @@ def plot_population_change_map(cities: pd.DataFrame, boundaries: dict, stem: Pat
     handles = [
         Line2D([], [], color="#8c8c8c", linewidth=0.6, label="City border"),
     ]
-    if len(segments):
-        handles.insert(0, Line2D([], [], color="#222222", linewidth=1.0, label="Province border"))
+    if geometry.outlines:
+        handles.insert(0, Line2D([], [], color="#222222", linewidth=0.9, label="Province border"))
     if not np.isfinite(values).all():
         handles.append(
             Patch(
@@ -275,10 +239,53 @@ def plot_population_change_map(cities: pd.DataFrame, boundaries: dict, stem: Pat
         )
     ax.legend(handles=handles, loc="lower left", frameon=True, framealpha=0.9, edgecolor="none")
 
-    fig.canvas.draw()  # fix the layout before measuring label extents
+    fig.get_layout_engine().execute(fig)  # fix the layout before measuring label extents
     fig.set_layout_engine("none")
-    repel_labels(ax, texts, np.array([c.anchor for c in drawn]))
+    spread_labels(ax, texts, anchors)
     return save_figure(fig, stem)
+
+
+def draw_cities(
+    ax: Axes,
+    paths: list,
+    colors: list,
+    hatched: np.ndarray,
+    linewidth: float,
+    hatch: str = NO_DATA_HATCH,
+) -> None:
+    """Fill the city polygons: one collection (one draw call), hatched cities as patches."""
+    plain = [k for k in range(len(paths)) if not hatched[k]]
+    ax.add_collection(
+        PathCollection(
+            [paths[k] for k in plain],
+            facecolors=[colors[k] for k in plain],
+            edgecolors="#8c8c8c",
+            linewidths=linewidth,
+            zorder=1,
+        ),
+        autolim=False,
+    )
+    for k in np.flatnonzero(hatched):
+        ax.add_patch(
+            PathPatch(
+                paths[k],
+                facecolor=colors[k],
+                edgecolor="#8c8c8c",
+                linewidth=linewidth,
+                hatch=hatch,
+                zorder=1,
+            )
+        )
+
+
+def map_label(
+    city_id: str, geometry: MapGeometry, names: dict[str, str], language: str = "en"
+) -> str:
+    """A city's map label: its Chinese name (``zh``) or its short English name."""
+    english, chinese = geometry.names.get(city_id, (city_id, ""))
+    if language == "zh" and chinese:
+        return chinese.removesuffix("\u5e02")  # "上海市" -> "上海": the map shows cities
+    return short_name(str(names.get(city_id) or english))
 
 
 CENTRAL_AREA_TARGET = 1.2
@@ -313,7 +320,7 @@ def plot_headline_timeseries(metrics: pd.DataFrame, stem: Path) -> list[Path]:
     n = len(present)
     ncols = 3 if n > 4 else max(n, 1)
     nrows = max(math.ceil(n / ncols), 1)
-    fig = new_figure((7.2, 0.4 + 2.05 * nrows))
+    fig = new_figure((TWO_COLUMN, 0.4 + 1.75 * nrows))
     fig.get_layout_engine().set(w_pad=0.06, h_pad=0.06, wspace=0.08, hspace=0.1)
     axes = fig.subplots(nrows, ncols, squeeze=False)
 
@@ -420,7 +427,7 @@ def plot_net_migration(cities: pd.DataFrame, stem: Path) -> list[Path]:
     change = change.sort_values(["change_k", "name"], ascending=[True, False], na_position="first")
     n = len(change)
 
-    fig = new_figure((6.0, 1.0 + 0.2 * max(n, 5)))
+    fig = new_figure((ONE_COLUMN, 0.9 + 0.125 * max(n, 5)))
     ax = fig.add_subplot()
     ypos = np.arange(n)
     colors = [PROVINCE_COLORS.get(p, OTHER_PROVINCE_COLOR) for p in change["province"]]
@@ -444,7 +451,7 @@ def plot_net_migration(cities: pd.DataFrame, stem: Path) -> list[Path]:
     ax.set_axisbelow(True)
     ax.spines["left"].set_visible(False)
     ax.xaxis.set_major_formatter(plain_formatter())
-    ax.set_xlabel(f"Population change {year_span(first, last)} (thousand persons)")
+    ax.set_xlabel(f"Population change {year_span(first, last)}\n(thousand persons)")
     lo, hi = ax.get_xlim()
     ax.set_xlim(min(lo, 0.0), max(hi, 0.0))
 
@@ -467,7 +474,12 @@ def plot_net_migration(cities: pd.DataFrame, stem: Path) -> list[Path]:
 
 
 def write_run_figures(
-    metrics: pd.DataFrame, cities: pd.DataFrame, boundaries: dict, figures_dir: Path
+    metrics: pd.DataFrame,
+    cities: pd.DataFrame,
+    boundaries: dict,
+    figures_dir: Path,
+    *,
+    labels: str = "en",
 ) -> list[Path]:
     """Write all figures of one run into ``figures_dir``.
 
@@ -479,6 +491,7 @@ def write_run_figures(
         cities: City panel, one row per (year, city_id) (see :func:`plot_population_change_map`).
         boundaries: GeoJSON FeatureCollection of the city polygons.
         figures_dir: Output directory; created if missing.
+        labels: Language of the map's city labels (``en`` or ``zh``).
 
     Returns:
         All written file paths.
@@ -486,7 +499,9 @@ def write_run_figures(
     figures_dir = Path(figures_dir)
     figures_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    written += plot_population_change_map(cities, boundaries, figures_dir / "population_change_map")
+    written += plot_population_change_map(
+        cities, boundaries, figures_dir / "population_change_map", labels=labels
+    )
     written += plot_headline_timeseries(metrics, figures_dir / "headline_indicators")
     written += plot_net_migration(cities, figures_dir / "population_change_by_city")
     return written
@@ -496,6 +511,7 @@ def run_figure_writer(
     result: SimulationResult, data: RegionData
 ) -> Callable[[Path], list[Path]]:
     """What :func:`sim.runs.output.write_run` calls to draw a run's figures into its folder."""
+    labels = getattr(result.config.output, "city_labels", "en")
     return lambda figures_dir: write_run_figures(
-        result.metrics, result.cities, data.boundaries, figures_dir
+        result.metrics, result.cities, data.boundaries, figures_dir, labels=labels
     )

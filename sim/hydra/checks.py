@@ -394,9 +394,15 @@ def _check_group_value(override: Override, value: str, extra_dirs: list[Path]) -
     options = _group_options(group, extra_dirs)
     if options and value not in options and "/" not in value:
         what = "a scenario" if group == "scenario" else f"an option of the config group {group}"
+        own = (
+            f"; for a {group} of your own, put {value}.yaml in DIR/{group}/ and add "
+            "--config-dir DIR"
+            if not extra_dirs
+            else ""
+        )
         raise ConfigError(
             f"{group}={value}: {value!r} is not {what}; allowed: {', '.join(options)}"
-            f"{_closest(value, options)}"
+            f"{_closest(value, options)}{own}"
         )
 
 

@@ -7,6 +7,7 @@ validated :class:`sim.config.schema.SimConfig` it returns.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -15,7 +16,7 @@ from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from sim.config.schema import CONFIG_DIR, SimConfig
+from sim.config.schema import CONFIG_DIR, ConfigError, SimConfig
 from sim.config.validation import validate_config
 from sim.hydra.checks import to_plain_checked, translate_hydra_error
 
@@ -28,22 +29,35 @@ def to_plain(config: DictConfig) -> dict[str, Any]:
     return plain
 
 
-def load_config(overrides: list[str] | None = None) -> SimConfig:
+def load_config(
+    overrides: list[str] | None = None, config_dir: str | Path | None = None
+) -> SimConfig:
     """Compose ``configs/config.yaml`` with Hydra overrides and validate it.
 
     Args:
         overrides: Hydra overrides as on the command line, e.g.
             ``["scenario=integrated", "seed=3", "scenario.vouchers.subsidy_rate=0.6"]``.
+        config_dir: A folder of the user's own configuration (as ``yrdsim --config-dir``):
+            its groups (e.g. ``DIR/scenario/mine.yaml``) are added to yrdsim's, so
+            ``scenario=mine`` finds it. A ``DIR/config.yaml`` is *not* used as the primary
+            config (yrdsim's is).
 
     Returns:
         The validated configuration (the same one ``yrdsim`` runs with these overrides).
 
     Raises:
-        ConfigError: The overrides do not compose or the result does not validate.
+        ConfigError: The overrides do not compose, the result does not validate, or
+            ``config_dir`` is not a folder.
     """
+    overrides = list(overrides or [])
+    if config_dir is not None:
+        directory = Path(config_dir).expanduser().resolve()
+        if not directory.is_dir():
+            raise ConfigError(f"config_dir: {config_dir} is not a folder")
+        overrides = [f"hydra.searchpath=[file://{directory}]", *overrides]
     try:
         with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
-            composed = compose(config_name="config", overrides=list(overrides or []))
+            composed = compose(config_name="config", overrides=overrides)
     except (HydraException, OmegaConfBaseException, yaml.YAMLError) as exc:
         raise translate_hydra_error(exc) from None
     return validate_config(to_plain_checked(composed))

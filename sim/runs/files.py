@@ -31,3 +31,75 @@ def read_json(path: Path) -> dict[str, Any] | None:
     except (OSError, json.JSONDecodeError):
         return None
     return value if isinstance(value, dict) else None
+
+
+#: The Frictionless Data Package describing the tables of a run or comparison folder.
+DATAPACKAGE_FILE = "datapackage.json"
+#: The table formats ``output.format`` can choose, by the file suffix they write.
+TABLE_FORMATS: dict[str, tuple[str, ...]] = {
+    "csv": (".csv",),
+    "parquet": (".parquet",),
+    "both": (".csv", ".parquet"),
+}
+
+#: What each table of a run holds (the ``description`` of its Data Package resource).
+RUN_TABLE_DESCRIPTIONS: dict[str, str] = {
+    "metrics": "Region-level indicators of the 41 cities, one row per year (the start year "
+    "holds the initial state; flows in it are 0 or missing).",
+    "cities": "City-level indicators, one row per year and city.",
+    "flows": "Migrants between cities by year, origin and destination (zero flows left out).",
+    "travel_times": "Shortest travel time between cities for the start year and every year the "
+    "transport network changed.",
+    "vouchers": "Innovation-voucher redemptions by year, issuing city and provider city.",
+}
+
+#: The key columns of the tables whose rows are unique by them.
+RUN_TABLE_KEYS: dict[str, list[str]] = {
+    "metrics": ["year"],
+    "cities": ["year", "city_id"],
+}
+
+#: What the columns of the comparison tables mean (columns not listed are the group columns,
+#: named by the override they come from, or metrics named as in ``metrics.csv``).
+COMPARISON_FIELD_DESCRIPTIONS: dict[str, str] = {
+    "scenario": "scenario name",
+    "seed": "random seed of the run",
+    "run": "run folder, relative to the sweep folder",
+    "status": "used, failed, incomplete, missing or duplicate",
+    "overrides": "the run's Hydra overrides, space-separated",
+    "config_hash": "SHA-256 of the run's validated configuration (output options left out)",
+    "git_commit": "commit of the code that made the run (-dirty: with uncommitted changes)",
+    "version": "yrdsim version that made the run",
+    "error": "why the run was left out",
+    "metric": "column of metrics.csv or cities.csv",
+    "year": "simulated year",
+    "city_id": "city id",
+    "value": "the metric's value in this run and year (unit: see the run's datapackage.json)",
+    "mean": "mean across the group's seeds",
+    "std": "standard deviation across seeds (ddof=1)",
+    "ci_low": "lower bound of the 95 % t-interval of the mean",
+    "ci_high": "upper bound of the 95 % t-interval of the mean",
+    "n_runs": "number of runs (seeds) summarised",
+    "reference_mean": "mean of the reference group",
+    "delta": "mean minus the reference group's mean",
+    "delta_vs_baseline": "mean minus the reference group's mean",
+    "delta_ci_low": "lower bound of the 95 % interval of the difference",
+    "delta_ci_high": "upper bound of the 95 % interval of the difference",
+    "delta_pct": "difference in % of the reference mean",
+    "n_pairs": "seeds paired (0: unpaired Welch interval)",
+}
+
+#: What each table of a comparison holds.
+COMPARISON_TABLE_DESCRIPTIONS: dict[str, str] = {
+    "summary": "Each metric of metrics.csv per group and year: mean and 95 % interval across "
+    "seeds.",
+    "city_summary": "Each city metric per group and city in the final year, with the difference "
+    "from the reference group.",
+    "differences": "Each region-level metric in the final year minus the reference group's, "
+    "with 95 % intervals.",
+    "runs": "Every run of the sweep with its status (used, failed, incomplete, missing, "
+    "duplicate).",
+    "voucher_returns": "What a yuan of extra voucher subsidy buys, by group and seed.",
+    "all_runs": "Every metric of every used run and year in one long table, with the run's "
+    "overrides, seed and config hash.",
+}

@@ -12,9 +12,25 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from sim.core.recording import TABLE_UNITS
 from sim.core.run import SimulationResult
 from sim.runs.atomic import write_atomic, write_text_atomic
-from sim.runs.files import CONFIG_FILE, FIGURES_DIR, PROVENANCE_FILE
+from sim.runs.datapackage import (
+    data_package,
+    figure_stamp,
+    provenance_stamp,
+    table_resource,
+    write_data_package,
+    write_parquet,
+)
+from sim.runs.files import (
+    CONFIG_FILE,
+    FIGURES_DIR,
+    PROVENANCE_FILE,
+    RUN_TABLE_DESCRIPTIONS,
+    RUN_TABLE_KEYS,
+    TABLE_FORMATS,
+)
 from sim.runs.provenance import provenance
 
 #: Draws a run's figures into the folder given; returns the paths written.
@@ -48,16 +64,61 @@ def write_run(
         for stale in sorted((out / FIGURES_DIR).glob("*")):
             if stale.suffix in {".png", ".pdf"}:
                 stale.unlink()
-    written = [
-        write_atomic(out / f"{name}.csv", lambda p, t=table: t.to_csv(p, index=False))
-        for name, table in result.tables().items()
-    ]
+    # The record is made first so that every table and figure carries its stamp (config hash,
+    # seed, version, commit); it is written last.
+    record = provenance(result, extra_provenance)
+    stamp = provenance_stamp(record)
+    written = write_tables(result, out, stamp)
     config_json = json.dumps(result.config.model_dump(mode="json", by_alias=True), indent=2)
     written.append(write_text_atomic(out / CONFIG_FILE, config_json + "\n"))
     if figures is not None:
-        written += figures(out / FIGURES_DIR)
-    record = provenance(result, extra_provenance)
+        with figure_stamp(stamp):  # the figures embed it in their PNG and PDF metadata
+            written += figures(out / FIGURES_DIR)
     written.append(write_text_atomic(out / PROVENANCE_FILE, json.dumps(record, indent=2) + "\n"))
+    return written
+
+
+def write_tables(result: SimulationResult, out: Path, stamp: dict[str, Any]) -> list[Path]:
+    """Write the run's tables (CSV and/or Parquet, by ``output.format``) and ``datapackage.json``.
+
+    Args:
+        result: The run's results.
+        out: The run folder.
+        stamp: Provenance every table carries: in ``datapackage.json`` (the tables' sidecar)
+            and in each Parquet file's metadata.
+
+    Returns:
+        The paths written.
+    """
+    suffixes = TABLE_FORMATS[result.config.output.format]
+    written: list[Path] = []
+    resources: list[dict[str, Any]] = []
+    for name, table in result.tables().items():
+        if ".csv" in suffixes:
+            written.append(
+                write_atomic(out / f"{name}.csv", lambda p, t=table: t.to_csv(p, index=False))
+            )
+        if ".parquet" in suffixes:
+            written.append(
+                write_atomic(out / f"{name}.parquet", lambda p, t=table: write_parquet(t, p, stamp))
+            )
+        resources += table_resource(
+            name,
+            table,
+            suffixes,
+            RUN_TABLE_DESCRIPTIONS.get(name, name),
+            units=TABLE_UNITS.get(name),
+            primary_key=RUN_TABLE_KEYS.get(name),
+        )
+    scenario = str(stamp.get("scenario", "run")).lower()
+    package = data_package(
+        name=f"yrdsim-{scenario}-seed{stamp.get('seed', 0)}".replace(" ", "-"),
+        title=f"yrdsim run: scenario {scenario}, seed {stamp.get('seed')}",
+        resources=resources,
+        stamp=stamp,
+        created=str(result.timing.get("finished") or "") or None,
+    )
+    written.append(write_data_package(out, package))
     return written
 
 

@@ -132,6 +132,7 @@ def test_bisection_on_a_known_function():
     assert not outside.converged and outside.value == 0.0
 
 
+@pytest.mark.slow
 def test_bisection_hits_the_census_moment_on_a_cheap_configuration(region):
     # At a fast-fading trend the moment is inside the bounds (at trend_decay 0 it is not).
     config = hindcast_config([*CHEAP, "params.migration.trend_decay=0.1"])

@@ -63,6 +63,7 @@ def test_welch_interval_matches_scipy():
     assert (low, high) == pytest.approx((ci.low, ci.high))
 
 
+@pytest.mark.slow
 def test_groups_are_the_scenario_and_every_varying_override_but_the_seed(lever_sweep):
     data = compare.load_sweep(lever_sweep)
     assert data.keys == ["scenario", RATE]
@@ -84,6 +85,7 @@ def test_groups_are_the_scenario_and_every_varying_override_but_the_seed(lever_s
     assert compare.summarise_metrics(pooled)["n_runs"].max() == 5
 
 
+@pytest.mark.slow
 def test_differences_are_paired_by_seed_against_the_reference_with_the_same_lever(lever_sweep):
     data = compare.load_sweep(lever_sweep)
     diffs = compare.end_year_differences(data, compare.Reference.parse("baseline"))
@@ -117,6 +119,7 @@ def test_differences_are_paired_by_seed_against_the_reference_with_the_same_leve
     assert row["delta"].iloc[0] == pytest.approx(expected)
 
 
+@pytest.mark.slow
 def test_city_summary_holds_the_final_year_per_city_with_deltas(lever_sweep):
     data = compare.load_sweep(lever_sweep)
     cities = compare.summarise_cities(data, compare.Reference.parse("baseline"))
@@ -133,6 +136,7 @@ def test_city_summary_holds_the_final_year_per_city_with_deltas(lever_sweep):
     assert (baseline["delta_vs_baseline"] == 0).all()
 
 
+@pytest.mark.slow
 def test_failed_incomplete_missing_and_duplicate_runs_are_listed_not_used(lever_sweep, tmp_path):
     root = tmp_path / "sweep"
     shutil.copytree(lever_sweep, root)
@@ -160,6 +164,7 @@ def test_failed_incomplete_missing_and_duplicate_runs_are_listed_not_used(lever_
     assert compare.summarise_metrics(data)["n_runs"].max() == 3
 
 
+@pytest.mark.slow
 def test_the_comparison_folder_holds_tables_text_and_figures_without_a_reference(lever_sweep):
     out = lever_sweep / "cmp_none"
     _, written = run_comparison(lever_sweep, baseline="nothing", out=out, figures=False)

@@ -159,6 +159,7 @@ def validation(region: RegionData):
         return validate(region, hindcast_config(FAST), seeds=(0, 1))
 
 
+@pytest.mark.slow
 def test_validation_report_has_every_metric_for_every_forecast(validation, region, tmp_path):
     path = write_validation(validation, tmp_path)
     plot_validation(validation.table, validation.report, tmp_path)
@@ -209,6 +210,7 @@ def test_validation_report_has_every_metric_for_every_forecast(validation, regio
         assert (tmp_path / name).stat().st_size > 1000
 
 
+@pytest.mark.slow
 def test_the_total_is_an_output_and_is_not_rescaled(validation, region: RegionData):
     """The open region's total moves (births, deaths, migration); the table is unscaled."""
     simulated_total = validation.simulated.sum(axis=1)

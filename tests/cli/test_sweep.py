@@ -89,6 +89,7 @@ def basic(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
     return root, done
 
 
+@pytest.mark.slow
 def test_a_sweep_writes_a_complete_folder_per_run_with_distinct_recorded_seeds(basic):
     root, _ = basic
     folders = run_dirs(root)
@@ -109,6 +110,7 @@ def test_a_sweep_writes_a_complete_folder_per_run_with_distinct_recorded_seeds(b
     assert sweep["total"] == 4 and len(sweep["jobs"]) == 4
 
 
+@pytest.mark.slow
 def test_a_sweep_reports_runs_done_of_the_total_with_elapsed_time_and_estimate(basic):
     _, done = basic
     out = done.stdout + done.stderr
@@ -119,6 +121,7 @@ def test_a_sweep_reports_runs_done_of_the_total_with_elapsed_time_and_estimate(b
     assert "4 runs, 4 ran, 0 skipped (already complete), 0 failed" in out
 
 
+@pytest.mark.slow
 def test_the_progress_of_a_sweep_can_be_read_from_its_folder(basic, capsys):
     root, _ = basic
     assert compare_main([str(root), "--progress"]) == 0
@@ -126,6 +129,7 @@ def test_the_progress_of_a_sweep_can_be_read_from_its_folder(basic, capsys):
     assert "run 4/4 done (0 skipped, 0 failed)" in line and "sweep complete" in line
 
 
+@pytest.mark.slow
 def test_rerunning_a_sweep_in_another_override_order_skips_complete_runs(basic):
     root, _ = basic
     before = {p.name: (p / "metrics.csv").stat().st_mtime_ns for p in run_dirs(root)}
@@ -139,6 +143,7 @@ def test_rerunning_a_sweep_in_another_override_order_skips_complete_runs(basic):
     assert after == before
 
 
+@pytest.mark.slow
 def test_a_complete_folder_of_another_configuration_is_not_done(basic, tmp_path):
     root, _ = basic
     folder = shutil.copytree(run_dirs(root)[0], tmp_path / "run")
@@ -149,6 +154,7 @@ def test_a_complete_folder_of_another_configuration_is_not_done(basic, tmp_path)
     assert not already_done(folder, record["config_hash"])
 
 
+@pytest.mark.slow
 def test_comparison_tables_equal_statistics_of_the_runs_own_csvs(basic):
     root, _ = basic
     done = yrdsim_compare(str(root))
@@ -210,6 +216,7 @@ def test_comparison_tables_equal_statistics_of_the_runs_own_csvs(basic):
     assert report.count("**integrated** moves it most") >= 3
 
 
+@pytest.mark.slow
 def test_the_joblib_launcher_gives_identical_runs_and_tables(basic, tmp_path):
     root, _ = basic
     parallel = tmp_path / "joblib"
@@ -229,6 +236,7 @@ def test_the_joblib_launcher_gives_identical_runs_and_tables(basic, tmp_path):
         ).read_bytes(), name
 
 
+@pytest.mark.slow
 def test_the_submitit_local_launcher_runs_a_sweep(basic, tmp_path):
     root, _ = basic
     local = tmp_path / "submitit"
@@ -249,6 +257,7 @@ def test_the_submitit_local_launcher_runs_a_sweep(basic, tmp_path):
     assert "done (0 skipped, 0 failed)" in logs
 
 
+@pytest.mark.slow
 def test_a_failing_run_is_isolated_reported_and_rerun_later(tmp_path):
     root = tmp_path / "flaky"
     argv = ["-m", "scenario=baseline", "seed=0,1", *SHORT, f"hydra.sweep.dir={root}"]

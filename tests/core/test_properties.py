@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -78,6 +79,7 @@ def configurations(draw: st.DrawFn) -> list[str]:
     return overrides
 
 
+@pytest.mark.slow
 @PROFILE
 @given(overrides=configurations())
 def test_invariants_hold_for_random_valid_configurations(overrides, region):
@@ -196,6 +198,7 @@ def new_links(draw: st.DrawFn, city_ids: list[str], planned: list[str]) -> Trans
     )
 
 
+@pytest.mark.slow
 @NETWORK_PROFILE
 @given(data=st.data(), scenario=st.sampled_from(["baseline", "transport"]))
 def test_adding_a_link_never_lengthens_a_travel_time(data, scenario, region):

@@ -12,6 +12,7 @@ import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import PathPatch
+from matplotlib.path import Path as MplPath
 
 from sim.figures import geometry
 from sim.figures import run as figures
@@ -177,15 +178,49 @@ def test_holes_are_cut_out():
     assert pixels[10, 10, :3].tolist() == [0, 0, 0]  # ring is filled
 
 
-def test_province_borders_drop_internal_segments(boundaries):
-    segments = geometry.province_border_segments(boundaries["features"])
-    total = sum(
-        len(ring) - 1
+def test_province_outlines_are_the_union_of_their_cities(boundaries):
+    import shapely
+    from shapely.geometry import shape
+
+    outlines = geometry.province_outlines(boundaries["features"])
+    city_rings = sum(
+        len(rings)
         for f in boundaries["features"]
         for rings in geometry.geometry_polygons(f["geometry"])
-        for ring in rings
     )
-    assert 0 < len(segments) < total
+    assert 4 <= len(outlines) < city_rings  # internal borders are gone
+    for province in ("Anhui", "Zhejiang"):
+        cities = [
+            shape(f["geometry"])
+            for f in boundaries["features"]
+            if f["properties"]["province"] == province
+        ]
+        area = sum(c.area for c in cities)
+        largest = max(shapely.Polygon(o).area for o in outlines)
+        rings = [shapely.Polygon(o) for o in outlines]
+        # the province's outline encloses (about) the area of its cities, not more
+        inside = [r for r in rings if r.representative_point().within(shapely.union_all(cities))]
+        assert any(abs(r.area - area) / area < 0.02 for r in inside), province
+        assert largest < 1.5 * max(
+            sum(shape(f["geometry"]).area for f in boundaries["features"]
+                if f["properties"]["province"] == p)
+            for p in ("Anhui", "Jiangsu", "Zhejiang", "Shanghai")
+        )
+
+
+def test_label_point_lies_inside_a_concave_city():
+    # A "U": its centroid (in the gap) lies outside the polygon.
+    u = np.array([[0, 0], [3, 0], [3, 3], [2, 3], [2, 1], [1, 1], [1, 3], [0, 3], [0, 0]], float)
+    x, y = geometry.label_point([[u]])
+    assert MplPath(u).contains_point((x, y))
+    assert not MplPath(u).contains_point((1.5, 1.5 + 0.6))  # the gap really is outside
+
+
+def test_map_geometry_is_prepared_once(boundaries):
+    first = geometry.map_geometry(boundaries)
+    assert geometry.map_geometry(boundaries) is first
+    assert len(first.paths) == len(boundaries["features"])
+    assert first.names["shanghai"] == ("Shanghai", "上海市")
 
 
 def test_missing_columns_raise(tmp_path, boundaries):

@@ -326,6 +326,7 @@ def _yrdsim(*argv: str, env: dict[str, str] | None = None) -> subprocess.Complet
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("argv", "words"),
     [
@@ -353,6 +354,7 @@ def test_cli_wired_debug_switch_shows_the_traceback(tmp_path):
     assert "Traceback" in completed.stderr and "ConfigError" in completed.stderr
 
 
+@pytest.mark.slow
 def test_provenance_of_a_refused_run_is_never_written(tmp_path):
     """A config error in a run folder that held a run leaves that run as it was."""
     out = tmp_path / "run"

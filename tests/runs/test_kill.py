@@ -92,6 +92,7 @@ def assert_complete_or_recognisably_incomplete(out: Path) -> bool:
     return complete
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("moment", "sig"),
     [
@@ -122,6 +123,7 @@ def test_a_killed_run_is_complete_or_recognisably_incomplete(moment, sig, tmp_pa
     assert_complete_or_recognisably_incomplete(out)
 
 
+@pytest.mark.slow
 def test_a_rerun_into_a_killed_runs_folder_completes(tmp_path):
     """SIGKILL right when the first table appears, then run again into the same folder."""
     out = tmp_path / "run"

@@ -30,6 +30,7 @@ def test_written_csvs_equal_the_returned_tables(run, region, tmp_path):
     assert is_complete(tmp_path)
 
 
+@pytest.mark.slow
 def test_same_seed_writes_byte_identical_csvs(region, tmp_path):
     config = sim.load_config([*SHORT, "scenario=integrated"])
     for folder in ("a", "b"):
@@ -102,6 +103,7 @@ def cli_run(tmp_path_factory) -> Path:
     return out
 
 
+@pytest.mark.slow
 def test_cli_writes_a_complete_run_folder(cli_run):
     for name in TABLES:
         assert (cli_run / f"{name}.csv").stat().st_size > 0
@@ -116,6 +118,7 @@ def test_cli_writes_a_complete_run_folder(cli_run):
     assert list(metrics["year"]) == [2020, 2021, 2022, 2023]
 
 
+@pytest.mark.slow
 def test_cli_and_api_give_the_same_tables(cli_run, region):
     config = sim.load_config(
         ["scenario=integrated", "seed=3", "end_year=2023", "persons_per_agent=5000"]
@@ -147,6 +150,7 @@ def test_cli_refuses_a_bad_config_with_a_short_message(tmp_path):
     assert not (tmp_path / "bad" / "metrics.csv").exists()
 
 
+@pytest.mark.slow
 def test_rewriting_a_folder_without_figures_removes_the_earlier_figures(tmp_path, run, region):
     with_figures = run("end_year=2021", "persons_per_agent=5000", "output.figures=true")
     write_run(with_figures, tmp_path, figures=run_figure_writer(with_figures, region))
