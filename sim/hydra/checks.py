@@ -457,8 +457,8 @@ def _check_output_folder(base: DictConfig, *, multirun: bool) -> None:
     key = "hydra.sweep.dir" if multirun else "hydra.run.dir"
     try:
         folder = OmegaConf.select(base, key, throw_on_resolution_failure=True)
-    except OmegaConfBaseException:
-        return  # a resolver of the run's own (e.g. its name) is known only inside Hydra
+    except Exception:  # a resolver of the run's own (its name) may work only inside a job
+        return  # Hydra then makes the folder itself
     if isinstance(folder, str) and folder:
         check_output_folder(folder, run=not multirun)
 
