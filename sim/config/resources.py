@@ -13,12 +13,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-#: Bytes per talent agent, with headroom: set-up measured about 550-650 bytes per agent
-#: (resident set growth building the model at 1,000 and 4,000 persons per agent; the
-#: ``benchmarks/`` folder times the model) and stepping adds the year's flows and records.
-BYTES_PER_TALENT_AGENT = 1024
+#: Bytes per talent agent, with about 25 % headroom: the peak resident memory of whole
+#: 2020-2035 runs grew by 490 bytes per agent at 2.35 million agents (``persons_per_agent``
+#: 100) and 556 at 23.5 million (10) (``benchmarks/run_benchmarks.py``,
+#: ``benchmarks/results/latest.json``: ``peak_rss_mb`` less ``peak_rss_before_run_mb``).
+BYTES_PER_TALENT_AGENT = 700
 
-#: Memory of the model that does not grow with the agents (firms, networks, data), bytes.
+#: Memory that does not grow with the agents (the interpreter, libraries, data, firms,
+#: networks): 151 MB before a run and 281 MB at its peak with 235,000 agents (same file).
 FIXED_BYTES = 300 * 2**20
 
 
