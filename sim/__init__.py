@@ -42,6 +42,11 @@ def load_config(
     Returns:
         The validated :class:`SimConfig` that ``yrdsim`` would run with these overrides.
     """
+    if isinstance(overrides, str) or not isinstance(overrides, list | tuple | type(None)):
+        raise TypeError(
+            f"load_config: overrides must be a list of 'key=value' texts, not "
+            f"{type(overrides).__name__} (e.g. sim.load_config(['seed=1']))"
+        )
     from sim.hydra.compose import load_config as compose_and_validate  # Hydra only when asked
 
     return compose_and_validate(overrides, config_dir=config_dir)

@@ -1,8 +1,9 @@
 """Collect the runs of a sweep and summarise them across seeds (pandas and numpy, no Hydra).
 
 A sweep folder (a Hydra multirun folder of ``yrdsim -m``) holds one folder per run. A run is
-*complete* when its ``provenance.json`` says so (:func:`sim.runs.folders.is_complete`), *failed*
-when it left a ``failed.json``, and *incomplete* otherwise (killed, or still running); runs listed
+*complete* when its ``provenance.json`` says so and its tables are intact
+(:func:`sim.runs.folders.run_problem`), *failed* when it left a ``failed.json``, and *incomplete*
+otherwise (killed, still running, or a table missing, truncated or damaged); runs listed
 in the sweep's ``sweep.json`` without a folder are *missing*. Only complete runs are summarised.
 
 Runs are grouped by their *group key*: the scenario's name plus every override that varies
@@ -39,7 +40,7 @@ from sim.runs.files import (
     SWEEP_FILE,
     read_json,
 )
-from sim.runs.folders import is_complete
+from sim.runs.folders import run_problem
 
 CONFIDENCE = 0.95
 
@@ -108,7 +109,8 @@ def _read_yaml(path: Path) -> Any:
 
 
 def _read_run(folder: Path) -> Run:
-    if is_complete(folder):
+    problem = run_problem(folder)
+    if problem is None:
         record = read_json(folder / PROVENANCE_FILE) or {}
         return Run(
             path=folder,
@@ -136,7 +138,7 @@ def _read_run(folder: Path) -> Run:
         run.overrides = run.overrides or [str(o) for o in failure.get("overrides", [])]
         run.error = f"{failure.get('error_type', 'error')}: {failure.get('message', '')}".strip()
     else:
-        run.error = "no provenance.json: the run was interrupted or is still running"
+        run.error = problem
     return run
 
 

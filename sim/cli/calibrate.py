@@ -21,6 +21,7 @@ from sim.analysis.calibration import (
     rounded,
     write_defaults,
 )
+from sim.cli.arguments import guarded, number, output_folder, whole
 from sim.config.schema import CONFIG_DIR
 from sim.core.data import load_region_data
 from sim.hydra.compose import hindcast_config
@@ -87,18 +88,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--out", default=None, help="result folder; None: outputs/calibration/DATE_TIME"
     )
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1], help="seeds per evaluation")
     parser.add_argument(
-        "--persons-per-agent", type=int, default=2000, help="scale of the calibration runs"
+        "--seeds", type=whole(0), nargs="+", default=[0, 1], help="seeds per evaluation"
     )
     parser.add_argument(
-        "--moment-years", type=int, default=3, help="years of the moving-cost bisection runs"
+        "--persons-per-agent", type=whole(1), default=2000, help="scale of the calibration runs"
     )
     parser.add_argument(
-        "--grid", type=float, nargs="+", default=list(DECAY_GRID), help="trend_decay values"
+        "--moment-years",
+        type=whole(1, 10),
+        default=3,
+        help="years of the moving-cost bisection runs",
     )
     parser.add_argument(
-        "--tolerance", type=float, default=0.01, help="relative tolerance on the migration rate"
+        "--grid", type=number(0, 1), nargs="+", default=list(DECAY_GRID), help="trend_decay values"
+    )
+    parser.add_argument(
+        "--tolerance",
+        type=number(0, 1, open_low=True, open_high=True),
+        default=0.01,
+        help="relative tolerance on the migration rate",
     )
     parser.add_argument(
         "--write-defaults",
@@ -108,7 +117,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     command = shlex.join(["yrdsim-calibrate", *(sys.argv[1:] if argv is None else argv)])
-    out = Path(args.out or f"outputs/calibration/{datetime.now():%Y-%m-%d_%H-%M-%S}")
+    out = output_folder(
+        parser, args.out or f"outputs/calibration/{datetime.now():%Y-%m-%d_%H-%M-%S}", "--out"
+    )
+    return guarded(parser.prog, lambda: _calibrate(args, command, out))
+
+
+def _calibrate(args: argparse.Namespace, command: str, out: Path) -> int:
+    """Fit, print and write (arguments already checked)."""
     out.mkdir(parents=True, exist_ok=True)
     commit = git_commit(CONFIG_DIR.parent)
 

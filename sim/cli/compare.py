@@ -90,6 +90,36 @@ def run_comparison(
     )
 
 
+def _argument_problem(
+    args: argparse.Namespace, sweep_dir: Path, group_by: list[str] | None
+) -> str | None:
+    """What is wrong with ``--baseline``, ``--group-by`` or ``--out`` (``None``: nothing)."""
+    from sim.config.schema import ConfigError
+    from sim.runs.folders import check_output_folder
+
+    if args.baseline.strip() in ("", "=") or args.baseline.endswith("="):
+        return f"--baseline {args.baseline!r}: give a scenario name or KEY=VALUE"
+    try:
+        check_output_folder(args.out or sweep_dir / "comparison", run=False)
+    except ConfigError as exc:
+        return f"{'--out' if args.out else 'the comparison folder'}: {exc}"
+    if group_by:
+        from sim.analysis import compare
+
+        try:
+            runs = compare.find_runs(sweep_dir)
+        except compare.SweepError as exc:
+            return str(exc)
+        known = sorted({k for run in runs for k in run.override_values()} - {"scenario"})
+        unknown = [k for k in group_by if k and k != "scenario" and k not in known]
+        if unknown and runs:
+            return (
+                f"--group-by: {', '.join(unknown)} is not an override of the runs in "
+                f"{sweep_dir}; allowed: {', '.join(known) or 'none'}"
+            )
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``yrdsim-compare`` console script."""
     args = _parser().parse_args(argv)
@@ -106,6 +136,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _error(f"{sweep_dir} has no sweep.json (not a yrdsim -m folder)")
         print(f"{sweep_dir}: {line}")
         return 0
+    problem = _argument_problem(args, sweep_dir, group_by)
+    if problem:
+        return _error(problem)
     from sim.analysis import compare
 
     try:
@@ -118,6 +151,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     except compare.SweepError as exc:
         return _error(str(exc))
+    except OSError as exc:  # e.g. the disk filled up while the comparison was written
+        return _error(f"{exc.filename or args.out or sweep_dir}: cannot write ({exc.strerror})")
     reference = compare.Reference.parse(args.baseline)
     if reference.key not in data.keys or not reference.matches(data.metrics).any():
         print(

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import sim
 from sim.analysis.sensitivity import FACTORS, OUTCOMES, morris, sobol, top_factors
+from sim.cli.arguments import guarded, jobs, output_folder, power_of_two, whole
 from sim.core.data import load_region_data
 from sim.figures.sensitivity import plot_indices
 
@@ -34,15 +35,24 @@ def main(argv: list[str] | None = None) -> int:
         "(integrated scenario, 2020-2035, persons_per_agent 2000).",
     )
     parser.add_argument("out_dir", help="folder for the tables and the figure")
-    parser.add_argument("--trajectories", type=int, default=8, help="Morris trajectories (r)")
-    parser.add_argument("--levels", type=int, default=4, help="Morris grid levels")
-    parser.add_argument("--sobol-n", type=int, default=64, help="Saltelli base sample N (2^k)")
-    parser.add_argument("--top", type=int, default=4, help="factors carried to Sobol")
-    parser.add_argument("--n-jobs", type=int, default=1, help="parallel runs (joblib)")
-    parser.add_argument("--seed", type=int, default=0, help="sampling and model seed")
+    parser.add_argument("--trajectories", type=whole(2), default=8, help="Morris trajectories (r)")
+    parser.add_argument("--levels", type=whole(2), default=4, help="Morris grid levels")
+    parser.add_argument(
+        "--sobol-n", type=power_of_two(), default=64, help="Saltelli base sample N (2^k)"
+    )
+    parser.add_argument(
+        "--top", type=whole(1, len(FACTORS)), default=4, help="factors carried to Sobol"
+    )
+    parser.add_argument("--n-jobs", type=jobs, default=1, help="parallel runs (joblib)")
+    parser.add_argument("--seed", type=whole(0), default=0, help="sampling and model seed")
     parser.add_argument("--skip-sobol", action="store_true", help="Morris only")
     args = parser.parse_args(argv)
-    out = Path(args.out_dir)
+    out = output_folder(parser, args.out_dir, "OUT_DIR")
+    return guarded(parser.prog, lambda: _sensitivity(args, out))
+
+
+def _sensitivity(args: argparse.Namespace, out: Path) -> int:
+    """Screen, estimate, write (arguments already checked)."""
     out.mkdir(parents=True, exist_ok=True)
     data = load_region_data()
     base = sim.load_config(list(BASE_OVERRIDES))

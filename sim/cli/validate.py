@@ -14,6 +14,7 @@ from sim.analysis.validation import (
     validate,
     write_validation,
 )
+from sim.cli.arguments import guarded, output_folder, whole
 from sim.core.data import load_region_data
 from sim.hydra.compose import HINDCAST_OVERRIDES, hindcast_config
 
@@ -44,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("out_dir", help="folder for validation.json, the table and the figures")
     parser.add_argument(
-        "--seeds", type=int, nargs="+", default=list(DEFAULT_SEEDS), help="model seeds"
+        "--seeds", type=whole(0), nargs="+", default=list(DEFAULT_SEEDS), help="model seeds"
     )
     parser.add_argument(
         "--override",
@@ -61,6 +62,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--no-figures", action="store_true", help="skip the figures")
     args = parser.parse_args(argv)
+    output_folder(parser, args.out_dir, "OUT_DIR")
+    return guarded(parser.prog, lambda: _validate(args))
+
+
+def _validate(args: argparse.Namespace) -> int:
+    """Run the hindcast and print and write the report (arguments already checked)."""
     clock = time.perf_counter()
     data = load_region_data()
     with warnings.catch_warnings():

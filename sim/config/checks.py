@@ -10,6 +10,7 @@ from scenarios.types import CENSUS_YEARS, mode_kind
 if TYPE_CHECKING:
     from sim.core.data import RegionData
 
+from sim.config.resources import memory_problem
 from sim.config.schema import ConfigError, SimConfig
 
 log = logging.getLogger("yrdsim.config")
@@ -64,6 +65,49 @@ def config_warnings(config: SimConfig) -> list[str]:
             f"{config.scenario.name}, which also sets its years and status quo"
         )
     return warnings
+
+
+def unreachable_cities(config: SimConfig, data: RegionData) -> list[str]:
+    """Cities no road or line of the start year connects to the first city.
+
+    Roads join cities that share a boundary (less ``params.transport.no_road_between``); lines
+    are the data's existing links (less the excluded and removed ones) and the scenario's
+    projects opening by the start year, each joining all its stops.
+    """
+    ids = data.city_ids
+    index = {city: i for i, city in enumerate(ids)}
+    parent = list(range(len(ids)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def join(stops: list[str]) -> None:
+        known = [index[s] for s in stops if s in index]
+        for other in known[1:]:
+            parent[root(other)] = root(known[0])
+
+    no_road = {frozenset(pair) for pair in config.params.transport.no_road_between}
+    for i, j in data.neighbours:
+        if frozenset((ids[i], ids[j])) not in no_road:
+            join([ids[i], ids[j]])
+    transport = config.scenario.transport
+    closed = set(config.params.transport.excluded_links) | set(transport.remove_links)
+    stops_of = {}
+    for row in data.links.itertuples(index=False):
+        stops_of[row.link_id] = [row.from_id, *row.via_ids, row.to_id]
+        if row.status == "existing" and row.link_id not in closed:
+            join(stops_of[row.link_id])
+    for project in transport.projects:
+        if project.year <= config.start_year:
+            if project.from_ is not None and project.to is not None:
+                join([project.from_, *project.via, project.to])
+            else:
+                join(stops_of.get(project.link_id, []))
+    first = root(0)
+    return [city for i, city in enumerate(ids) if root(i) != first]
 
 
 def check_against_data(config: SimConfig, data: RegionData) -> None:
@@ -135,6 +179,17 @@ def check_against_data(config: SimConfig, data: RegionData) -> None:
                     f"{prefix}.residency.city_overrides.{city}: not a city id; allowed: {allowed}"
                 )
     population = data.census_population(config.census_year)
+    memory = memory_problem(float(population.sum()), config.persons_per_agent, config.census_year)
+    if memory:
+        raise ConfigError(memory)  # alone: the other checks do not matter at this size
+    unreachable = unreachable_cities(config, data)
+    if unreachable:
+        problems.append(
+            f"transport network: {_some(unreachable)} cannot be reached from "
+            f"{data.city_ids[0]} (no shared boundary with a connected city and no existing "
+            "link; params.transport.no_road_between, excluded_links and "
+            "scenario.transport.remove_links included); every city must be reachable"
+        )
     smallest = int(population.min())
     if config.persons_per_agent > smallest:
         city = data.city_ids[int(population.argmin())]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from scenarios.types import NonNegative, Number, Positive, Share, SizeClass, StrictModel, Whole
 
@@ -70,7 +70,7 @@ class MigrationParams(StrictModel):
     public_service_weight: NonNegative
     size_elasticity: NonNegative
     amenities: Literal["none", "steady_state", "census_trend"]
-    steady_state_amenity_share: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+    steady_state_amenity_share: Share
     trend_decay: NonNegative
 
 
@@ -220,7 +220,7 @@ class TransportParams(StrictModel):
     default_design_speed_kmh: dict[str, Positive]
     no_road_between: list[tuple[str, str]]
     excluded_links: list[str]
-    rail_times_until: Annotated[int, Field(ge=1994, le=2020)] | None = 2020
+    rail_times_until: Annotated[Whole, Field(ge=1994, le=2020)] | None = 2020
     market_access_decay_min: Positive
     knowledge_access_decay_min: Positive
 
@@ -254,6 +254,16 @@ class InitialConditionParams(StrictModel):
     high_skill_per_log_gdppc: Number
     high_skill_bounds: tuple[Share, Share]
     outside_high_skill_share: dict[int, Share]
+
+    @field_validator("high_skill_bounds")
+    @classmethod
+    def _ordered(cls, bounds: tuple[float, float]) -> tuple[float, float]:
+        if bounds[0] > bounds[1]:
+            raise ValueError(
+                f"the lowest share {bounds[0]:g} is above the highest {bounds[1]:g}; allowed: "
+                "[low, high] with 0 <= low <= high <= 1"
+            )
+        return bounds
 
 
 class BehaviourParams(StrictModel):

@@ -26,7 +26,9 @@ if TYPE_CHECKING:
 CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs"
 FIRST_YEAR = CENSUS_YEARS[0]
 LAST_YEAR = LATEST_YEAR
-
+#: Largest total voucher budget (RMB a year) accepted: far above any real scheme, far enough
+#: below the largest float that sums and shares of it stay finite.
+MAX_TOTAL_BUDGET_RMB = 1e18
 
 
 class ConfigError(ValueError):
@@ -110,6 +112,23 @@ class SimConfig(StrictModel):
                 f"start_year to {LAST_YEAR}"
             )
         return end_year
+
+    @field_validator("scenario")
+    @classmethod
+    def _finite_budgets(cls, scenario: ScenarioConfig) -> ScenarioConfig:
+        vouchers = scenario.vouchers
+        budgets = [
+            *vouchers.budget_rmb_per_year_by_province.values(),
+            *vouchers.budget_rmb_per_year_by_city.values(),
+        ]
+        total = sum(budgets, 0.0)
+        if not total < MAX_TOTAL_BUDGET_RMB:
+            raise ValueError(
+                "the voucher budgets (vouchers.budget_rmb_per_year_by_province and "
+                f"vouchers.budget_rmb_per_year_by_city) add up to {total:g} RMB a year; "
+                f"allowed: a total below {MAX_TOTAL_BUDGET_RMB:g} RMB a year"
+            )
+        return scenario
 
     @property
     def census_year(self) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -150,8 +151,13 @@ def _read_csv(path: Path, required: list[str]) -> pd.DataFrame:
         raise DataError(f"{path}: file not found (the data folder must hold it)")
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise DataError(f"{path}: cannot be read as CSV ({exc})") from exc
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{path}: the file is empty; it needs a header and one row each") from None
+    except (pd.errors.ParserError, UnicodeDecodeError, OSError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise DataError(f"{path}: cannot be read as CSV ({reason})") from None
+    if frame.empty:
+        raise DataError(f"{path}: the file has a header but no rows")
     missing = [c for c in required if c not in frame.columns]
     if missing:
         raise DataError(
@@ -169,8 +175,15 @@ def _numbers(
     required: bool = True,
     minimum: float | None = None,
     integer: bool = False,
+    maximum: float | None = None,
+    above: float | None = None,
+    choices: tuple[float, ...] | None = None,
 ) -> np.ndarray:
-    """Parse a column of numbers, naming the file, row and column of the first bad value."""
+    """Parse a column of numbers, naming the file, row and column of the first bad value.
+
+    ``minimum``/``maximum`` are inclusive bounds, ``above`` an exclusive lower bound (e.g. 0 for
+    a GDP or an area that a model divides by), ``choices`` the only values allowed (flags).
+    """
     values = np.full(len(frame), np.nan)
     for row, text in enumerate(frame[column]):
         text = text.strip()
@@ -194,6 +207,20 @@ def _numbers(
         if minimum is not None and value < minimum:
             raise DataError(
                 f"{file}: row {line}, column '{column}': {text!r} is below the minimum {minimum:g}"
+            )
+        if maximum is not None and value > maximum:
+            raise DataError(
+                f"{file}: row {line}, column '{column}': {text!r} is above the maximum {maximum:g}"
+            )
+        if above is not None and value <= above:
+            raise DataError(
+                f"{file}: row {line}, column '{column}': {text!r} must be above {above:g}"
+            )
+        if choices is not None and value not in choices:
+            allowed = " or ".join(f"{c:g}" for c in choices)
+            raise DataError(
+                f"{file}: row {line}, column '{column}': {text!r} is not allowed; "
+                f"allowed: {allowed}"
             )
         values[row] = value
     return values
@@ -270,24 +297,28 @@ def _load_cities(directory: Path) -> pd.DataFrame:
                 f"{file}: row {row + 2}, column 'province': {province!r} is not one of "
                 f"{', '.join(PROVINCES)}"
             )
-    area = _numbers(raw, "area_km2", file, required=False, minimum=0)
-    area_polygon = _numbers(raw, "area_km2_polygon", file, minimum=0)
+    area = _numbers(raw, "area_km2", file, required=False, above=0)
+    area_polygon = _numbers(raw, "area_km2_polygon", file, above=0)
     cities = pd.DataFrame(
         {
             "id": ids,
             "name_en": raw["name_en"],
             "name_zh": raw["name_zh"],
             "province": raw["province"],
-            "lat": _numbers(raw, "lat", file, minimum=-90),
-            "lon": _numbers(raw, "lon", file, minimum=-180),
-            "pop_2010": _numbers(raw, "pop_2010_persons", file, minimum=1, integer=True),
-            "pop_2020": _numbers(raw, "pop_2020_persons", file, minimum=1, integer=True),
+            "lat": _numbers(raw, "lat", file, minimum=-90, maximum=90),
+            "lon": _numbers(raw, "lon", file, minimum=-180, maximum=180),
+            "pop_2010": _numbers(
+                raw, "pop_2010_persons", file, minimum=1, maximum=MAX_POPULATION, integer=True
+            ),
+            "pop_2020": _numbers(
+                raw, "pop_2020_persons", file, minimum=1, maximum=MAX_POPULATION, integer=True
+            ),
             "size_class": [
                 _size_class(t, row + 2) for row, t in enumerate(raw["city_size_class_2020"])
             ],
             # Coastal polygons include sea; the official land area is preferred where known.
             "area_km2": np.where(np.isnan(area), area_polygon, area),
-            "central_area": _numbers(raw, "central_area", file, integer=True) == 1,
+            "central_area": _numbers(raw, "central_area", file, choices=(0, 1)) == 1,
         }
     )
     for year in CENSUS_YEARS:
@@ -306,7 +337,7 @@ def _attach_economy(cities: pd.DataFrame, directory: Path) -> pd.DataFrame:
     file = "city_economy.csv"
     raw = _read_csv(directory / file, ["id", "gdp_2020_filled_100m_cny", "n_regular_heis"])
     order = _rows_by_city(raw, cities, file)  # numbers are parsed in file order (row numbers)
-    gdp = _numbers(raw, "gdp_2020_filled_100m_cny", file, minimum=0)[order]
+    gdp = _numbers(raw, "gdp_2020_filled_100m_cny", file, above=0)[order]
     cities = cities.copy()
     cities["gdp_2020_cny"] = gdp * 1e8
     cities["n_heis"] = _numbers(raw, "n_regular_heis", file, minimum=0, integer=True)[order]
@@ -325,8 +356,10 @@ def _attach_history(cities: pd.DataFrame, directory: Path) -> pd.DataFrame:
     raw = _read_csv(_bundled_or_own(directory, HISTORY_FILE), ["id", "pop_2000", "gdp_2010"])
     order = _rows_by_city(raw, cities, HISTORY_FILE)
     cities = cities.copy()
-    cities["pop_2000"] = _numbers(raw, "pop_2000", HISTORY_FILE, minimum=1)[order].round()
-    cities["gdp_2010_cny"] = _numbers(raw, "gdp_2010", HISTORY_FILE, minimum=0)[order] * 1e8
+    cities["pop_2000"] = _numbers(raw, "pop_2000", HISTORY_FILE, minimum=1, maximum=MAX_POPULATION)[
+        order
+    ].round()
+    cities["gdp_2010_cny"] = _numbers(raw, "gdp_2010", HISTORY_FILE, above=0)[order] * 1e8
     return cities
 
 
@@ -382,6 +415,40 @@ def _attach_demography(cities: pd.DataFrame, directory: Path) -> pd.DataFrame:
     return cities
 
 
+#: The ``status`` values of ``transport_links.csv`` (only ``existing`` links are open from
+#: their ``year_open``; the others open only when a scenario names them), spelt exactly.
+LINK_STATUSES: tuple[str, ...] = (
+    "existing",
+    "planned",
+    "under_construction",
+    "under_construction_or_recently_opened",
+    "mixed",
+)
+
+#: The words a ``mode`` of ``transport_links.csv`` is made of (``hsr``, ``expressway_bridge``,
+#: ``road+rail cross-sea``, ...); anything else (``teleport``) is refused rather than read as a
+#: road.
+LINK_MODE_WORDS: tuple[str, ...] = (
+    "hsr",
+    "rail",
+    "road",
+    "expressway",
+    "corridor",
+    "bridge",
+    "cross",
+    "sea",
+    "port",
+)
+
+#: More residents than any city has (10^9 persons): larger values are typing mistakes.
+MAX_POPULATION = 1e9
+
+
+def _known_mode(text: str) -> bool:
+    words = [w for w in re.split(r"[^a-z]+", text.lower()) if w]
+    return bool(words) and all(w in LINK_MODE_WORDS for w in words)
+
+
 def _load_links(directory: Path, city_ids: set[str]) -> pd.DataFrame:
     file = "transport_links.csv"
     required = [
@@ -420,6 +487,16 @@ def _load_links(directory: Path, city_ids: set[str]) -> pd.DataFrame:
         if record["from_id"] == record["to_id"]:
             raise DataError(f"{file}: row {line}: a link cannot start and end in the same city")
         via.append(tuple(stops))
+    for column, check, allowed in (
+        ("status", lambda text: text in LINK_STATUSES, ", ".join(LINK_STATUSES)),
+        ("mode", _known_mode, "a text made of the words " + ", ".join(LINK_MODE_WORDS)),
+    ):
+        for row, text in enumerate(raw[column]):
+            if not check(text):
+                raise DataError(
+                    f"{file}: row {row + 2}, column '{column}': {text!r} is not allowed; "
+                    f"allowed: {allowed}"
+                )
     year = _numbers(raw, "year_open", file, required=False, minimum=1800, integer=True)
     existing = (raw["status"] == "existing").to_numpy()
     no_year = existing & np.isnan(year)
@@ -450,20 +527,38 @@ def _load_boundaries(directory: Path, city_ids: list[str]) -> dict:
     path = directory / "yrd_cities.geojson"
     if not path.is_file():
         raise DataError(f"{path}: file not found (the data folder must hold it)")
+    file = "yrd_cities.geojson"
     try:
         collection = json.loads(path.read_text(encoding="utf-8"))
-        features = collection["features"]
-    except (json.JSONDecodeError, KeyError, TypeError) as exc:
-        raise DataError(f"yrd_cities.geojson: not a GeoJSON FeatureCollection ({exc})") from exc
+    except (json.JSONDecodeError, UnicodeDecodeError, OSError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise DataError(f"{file}: not a GeoJSON FeatureCollection ({reason})") from None
+    features = collection.get("features") if isinstance(collection, dict) else None
+    if not isinstance(features, list):
+        raise DataError(
+            f"{file}: not a GeoJSON FeatureCollection (expected an object with a list 'features')"
+        )
     found = []
     for number, feature in enumerate(features):
-        city = feature.get("properties", {}).get("id")
-        geometry = feature.get("geometry") or {}
-        if geometry.get("type") not in ("Polygon", "MultiPolygon"):
+        where = f"{file}: feature {number}"
+        if not isinstance(feature, dict):
+            raise DataError(f"{where}: a feature must be an object, not {feature!r:.40}")
+        properties = feature.get("properties")
+        if not isinstance(properties, dict) or not isinstance(properties.get("id"), str):
             raise DataError(
-                f"yrd_cities.geojson: feature {number} ({city!r}): geometry must be Polygon or "
-                "MultiPolygon"
+                f"{where}: 'properties' must be an object with the city's 'id' (text); got "
+                f"{properties!r:.60}"
             )
+        city = properties["id"]
+        geometry = feature.get("geometry")
+        if not isinstance(geometry, dict) or geometry.get("type") not in (
+            "Polygon",
+            "MultiPolygon",
+        ):
+            raise DataError(f"{where} ({city!r}): geometry must be a Polygon or MultiPolygon")
+        problem = _coordinates_problem(geometry)
+        if problem:
+            raise DataError(f"{where} ({city!r}): geometry 'coordinates' {problem}")
         found.append(city)
     missing = sorted(set(city_ids) - set(found))
     unknown = sorted(set(found) - set(city_ids))
@@ -473,6 +568,29 @@ def _load_boundaries(directory: Path, city_ids: list[str]) -> dict:
             f"missing {missing}, unknown {unknown}"
         )
     return collection
+
+
+def _coordinates_problem(geometry: dict) -> str | None:
+    """What is wrong with a Polygon's or MultiPolygon's coordinates (``None``: nothing)."""
+    coordinates = geometry.get("coordinates")
+    polygons = [coordinates] if geometry["type"] == "Polygon" else coordinates
+    if not isinstance(polygons, list) or not polygons:
+        return "must be a non-empty list of polygons"
+    for polygon in polygons:
+        if not isinstance(polygon, list) or not polygon:
+            return "must hold polygons, each a list of rings"
+        for ring in polygon:
+            try:
+                points = np.asarray(ring, dtype=float)
+            except (TypeError, ValueError):
+                return "must hold rings of [longitude, latitude] numbers"
+            if points.ndim != 2 or points.shape[1] < 2 or len(points) < 4:
+                return "must hold rings of at least 4 [longitude, latitude] points"
+            if not np.isfinite(points).all():
+                return "hold a value that is not a finite number"
+            if (np.abs(points[:, 0]) > 180).any() or (np.abs(points[:, 1]) > 90).any():
+                return "are out of range (longitude -180 to 180, latitude -90 to 90 degrees)"
+    return None
 
 
 def polygon_rings(geometry: dict) -> list[np.ndarray]:
@@ -535,6 +653,10 @@ def load_region_data(data_dir: str | Path | None = None) -> RegionData:
         DataError: A file is missing or a value is malformed; the message names the file, the
             row and the column.
     """
+    if data_dir is not None and not isinstance(data_dir, str | Path):
+        raise TypeError(
+            f"data_dir: expected a folder (str or Path) or None, not {type(data_dir).__name__}"
+        )
     directory = BUNDLED_DATA_DIR if data_dir is None else Path(data_dir)
     if not directory.is_dir():
         raise DataError(f"data_dir {str(directory)!r} is not a folder")

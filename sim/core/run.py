@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -10,7 +11,8 @@ from datetime import UTC, datetime
 import pandas as pd
 
 from agents.base import gc_paused, release_agents
-from sim.config.schema import SimConfig
+from sim.config.schema import ConfigError, SimConfig
+from sim.config.validation import validate_config
 from sim.core.data import RegionData, load_region_data
 from sim.core.model import YRDModel
 
@@ -54,6 +56,70 @@ class SimulationResult:
         }
 
 
+#: The start-up calibration's warning that it did not reach its targets (sim.core.amenities).
+_CALIBRATION_FAILED = "amenity calibration"
+
+
+def check_arguments(config: object, data: object = None, progress: object = None) -> None:
+    """Refuse what :func:`simulate` cannot run, with a clear message, before anything is built.
+
+    The configuration is validated again: a ``SimConfig`` changed with ``model_copy`` (which
+    does not validate) may hold an ``end_year`` before its ``start_year``, a NaN rate or
+    ``persons_per_agent=0``.
+
+    Raises:
+        TypeError: ``config`` is not a :class:`SimConfig`, ``data`` not a :class:`RegionData`,
+            ``progress`` not callable.
+        ConfigError: The configuration does not validate (the message names the field).
+    """
+    if not isinstance(config, SimConfig):
+        hint = (
+            " (validate a dict with sim.validate_config first)" if isinstance(config, dict) else ""
+        )
+        raise TypeError(
+            f"simulate: config must be a SimConfig, e.g. from sim.load_config(), not "
+            f"{type(config).__name__}{hint}"
+        )
+    if data is not None and not isinstance(data, RegionData):
+        raise TypeError(
+            f"simulate: data must be a RegionData from sim.load_region_data() or None, not "
+            f"{type(data).__name__}"
+        )
+    if progress is not None and not callable(progress):
+        raise TypeError(
+            f"simulate: progress must be callable or None, not {type(progress).__name__}"
+        )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # pydantic warns while dumping a wrong type
+            plain = config.model_dump(mode="python", by_alias=True)
+    except Exception as exc:
+        raise ConfigError(f"simulate: the SimConfig is incomplete or broken ({exc})") from None
+    validate_config(plain)
+
+
+def _set_up(config: SimConfig, data: RegionData) -> YRDModel:
+    """Build the model; a start-up calibration that misses its targets is an error.
+
+    Raises:
+        ConfigError: The amenities could not be calibrated to the census trend with these
+            parameters (unless the caller ignores ``RuntimeWarning``, as the calibration and
+            sensitivity commands do while they try extreme values).
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        model = YRDModel(config, data)
+    for warning in caught:
+        text = str(warning.message)
+        if issubclass(warning.category, RuntimeWarning) and text.startswith(_CALIBRATION_FAILED):
+            raise ConfigError(
+                f"params.migration: the start-up calibration failed ({text}); the parameters "
+                "do not let the model match the start year's census trend (try values nearer "
+                "configs/params/default.yaml)"
+            )
+        warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+    return model
+
+
 def simulate(
     config: SimConfig,
     data: RegionData | None = None,
@@ -69,6 +135,7 @@ def simulate(
     Returns:
         The run's tables; the same config and seed always give identical tables.
     """
+    check_arguments(config, data, progress)
     started = datetime.now(UTC)
     clock = time.perf_counter()
     data = data if data is not None else load_region_data(config.data_dir)
@@ -76,7 +143,7 @@ def simulate(
     # of its full passes visits them all, and the run creates no garbage cycles of its own
     # (see docs/PERFORMANCE.md). The agents are released in bulk when the run is over.
     with gc_paused():
-        model = YRDModel(config, data)
+        model = _set_up(config, data)
         info = {
             "talent_agents": len(model.talent),
             "firm_agents_at_start": int(model.firms.alive.sum()),

@@ -23,7 +23,9 @@ belongs to the command-line side (it imports Hydra); the simulation core does no
 from __future__ import annotations
 
 import contextlib
+import copy
 import difflib
+import itertools
 import json
 import logging
 import re
@@ -45,6 +47,7 @@ from sim.config.schema import CONFIG_DIR, ConfigError, SimConfig
 from sim.config.validation import describe_allowed, unknown_key_message, valid_keys, validate_config
 from sim.core.data import RegionData, load_region_data
 from sim.hydra.private import hydra_args_parser
+from sim.runs.folders import check_output_folder
 
 #: Where Hydra's override syntax is explained.
 GRAMMAR_URL = "https://hydra.cc/docs/1.3/advanced/override_grammar/basic/"
@@ -332,10 +335,12 @@ def check_overrides(
                 f"{text}: several values run a sweep; add -m (--multirun) to run one job per "
                 f"value, or write a list as {key}=[{text.split('=', 1)[1]}]"
             )
+        _check_output_folder(base, multirun=is_multirun)
         if is_multirun:
             _add_file_sweeps(base, sweeps, extras)
         configs: list[SimConfig] = []
         seen: set[str] = set()
+        plains: dict[str, dict[str, Any]] = {}
         for label, variant in _variants(sweeps, fixed):
             try:
                 if label:
@@ -350,13 +355,21 @@ def check_overrides(
                 raise _in_sweep(translate_hydra_error(exc), label) from None
             except ConfigError as exc:
                 raise _in_sweep(exc, label) from None
+            plains[label] = plain
             if checked is not None:
                 checked.configs[plain_key(plain)] = config
             if config.config_hash() not in seen:
                 seen.add(config.config_hash())
                 configs.append(config)
+    combinations = _check_combinations(sweeps, plains)
     if check_data:
-        _check_data(configs, checked.data if checked is not None else {})
+        loaded = checked.data if checked is not None else {}
+        _check_data(configs, loaded)
+        for label, config in combinations:
+            try:
+                _check_data([config], loaded)
+            except ConfigError as exc:
+                raise _in_sweep(exc, label) from None
     return configs
 
 
@@ -424,6 +437,85 @@ def _add_file_sweeps(
         for value in values:
             _check_group_value(override, value, extras)
         sweeps[element] = (override, values)
+
+
+_REMOVED = object()
+
+
+def _differences(base: Any, other: Any, path: tuple[str, ...] = ()) -> list[tuple]:
+    """The leaves (path, value) at which ``other`` differs from ``base`` (plain data)."""
+    if isinstance(base, dict) and isinstance(other, dict):
+        found: list[tuple] = []
+        for key in base.keys() | other.keys():
+            found += _differences(base.get(key, _REMOVED), other.get(key, _REMOVED), (*path, key))
+        return found
+    return [] if base == other else [(path, other)]
+
+
+def _with(plain: dict[str, Any], changes: list[tuple]) -> dict[str, Any]:
+    result = copy.deepcopy(plain)
+    for path, value in changes:
+        node = result
+        for key in path[:-1]:
+            node = node.setdefault(key, {})
+        if value is _REMOVED:
+            node.pop(path[-1], None)
+        else:
+            node[path[-1]] = copy.deepcopy(value)
+    return result
+
+
+def _check_combinations(
+    sweeps: dict[str, tuple[Override, list[str]]], plains: dict[str, dict[str, Any]]
+) -> list[tuple[str, SimConfig]]:
+    """Validate every combination of the sweeps' values, not only one value at a time.
+
+    Each value's change to the first run's configuration (composed and validated above) is
+    applied together with the other sweeps' values, so a combination that is invalid only
+    together (``start_year=2020,2022 end_year=2022,2021``) is refused before the first run.
+
+    Returns:
+        Each combination of two or more non-first values with its validated configuration.
+
+    Raises:
+        ConfigError: Naming the combination and the field.
+    """
+    varied = [(key, o, values) for key, (o, values) in sweeps.items() if len(values) > 1]
+    if len(varied) < 2:
+        return []
+    base = plains[""]
+    choices = [
+        [(None, [])]
+        + [(_render(o, v), _differences(base, plains[_render(o, v)])) for v in values[1:]]
+        for _, o, values in varied
+    ]
+    checked: list[tuple[str, SimConfig]] = []
+    for combination in itertools.product(*choices):
+        chosen = [(label, changes) for label, changes in combination if label is not None]
+        if len(chosen) < 2:
+            continue  # the first run and the one-value variants were validated above
+        label = " ".join(text for text, _ in chosen)
+        plain = _with(base, [change for _, changes in chosen for change in changes])
+        try:
+            checked.append((label, validate_config(plain)))
+        except ConfigError as exc:
+            raise _in_sweep(exc, label) from None
+    return checked
+
+
+def _check_output_folder(base: DictConfig, *, multirun: bool) -> None:
+    """Refuse an output folder that cannot be written or (one run) holds others' files.
+
+    Raises:
+        OutputError: See :func:`sim.runs.folders.check_output_folder`.
+    """
+    key = "hydra.sweep.dir" if multirun else "hydra.run.dir"
+    try:
+        folder = OmegaConf.select(base, key, throw_on_resolution_failure=True)
+    except Exception:  # a resolver of the run's own (its name) may work only inside a job
+        return  # Hydra then makes the folder itself
+    if isinstance(folder, str) and folder:
+        check_output_folder(folder, run=not multirun)
 
 
 def _in_sweep(error: ConfigError, label: str) -> ConfigError:

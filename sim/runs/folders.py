@@ -15,15 +15,32 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import tempfile
 import time
 import traceback
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from sim.config.schema import changes_results
-from sim.runs.atomic import write_text_atomic
-from sim.runs.files import FAILED_FILE, PROGRESS_DIR, PROVENANCE_FILE, SWEEP_FILE, read_json
+from sim.core.recording import TABLE_UNITS
+from sim.runs.atomic import TEMPORARY_PATTERN, OutputError, describe_os_error, write_text_atomic
+from sim.runs.files import (
+    CONFIG_FILE,
+    FAILED_FILE,
+    HYDRA_DIR,
+    PROGRESS_DIR,
+    PROVENANCE_FILE,
+    SWEEP_FILE,
+    read_json,
+)
+from sim.runs.provenance import data_folder_hash
+
+#: Longest name of one file or folder (bytes) on common file systems.
+NAME_MAX = 255
 
 #: Task statuses of a job of ``yrdsim`` (a failed job's run folder also holds ``failed.json``).
 RAN, SKIPPED, FAILED = "ran", "skipped", "failed"
@@ -64,21 +81,80 @@ def run_folder_name(scenario: str, seed: int, overrides: list[str]) -> str:
     return name.replace("/", "-").replace("\\", "-")
 
 
+#: Columns of a run's tables that are never NaN in a run yrdsim wrote.
+NAN_FREE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "metrics": ("year", "population", "gdp"),
+    "cities": ("year", "city_id", "population"),
+}
+
+
+def run_problem(run_dir: str | Path) -> str | None:
+    """Why a run folder does not hold a complete, usable run (``None``: it does).
+
+    Complete means: ``provenance.json`` is a JSON object with ``"complete": true``, and every
+    table it lists is there, readable, with the rows and columns it recorded and no NaN in the
+    columns of :data:`NAN_FREE_COLUMNS`. A folder written before tables were recorded
+    (no ``tables`` entry) is checked for the tables' presence and readability only.
+    """
+    folder = Path(run_dir)
+    path = folder / PROVENANCE_FILE
+    if not path.is_file():
+        return "no provenance.json: the run was interrupted or is still running"
+    record = read_json(path)
+    if record is None:
+        return "provenance.json is not a readable JSON object"
+    if record.get("complete") is not True:
+        return "provenance.json does not mark the run complete"
+    tables = record.get("tables")
+    expected = tables if isinstance(tables, dict) else {name: {} for name in TABLE_UNITS}
+    for name, recorded in expected.items():
+        table = folder / f"{name}.csv"
+        if not table.is_file() and (folder / f"{name}.parquet").is_file():
+            table = folder / f"{name}.parquet"  # a run written with output.format=parquet
+        if not table.is_file():
+            return f"{table.name} is missing"
+        try:
+            frame = pd.read_csv(table) if table.suffix == ".csv" else pd.read_parquet(table)
+        except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            return f"{table.name} cannot be read ({reason})"
+        recorded = recorded if isinstance(recorded, dict) else {}
+        columns = recorded.get("columns")
+        if isinstance(columns, list):
+            missing = [c for c in columns if c not in frame.columns]
+            if missing:
+                return f"{table.name} misses column(s) {', '.join(missing[:5])}"
+        rows = recorded.get("rows")
+        if isinstance(rows, int) and len(frame) != rows:
+            return f"{table.name} has {len(frame)} rows, {rows} were written (truncated or edited)"
+        for column in NAN_FREE_COLUMNS.get(name, ()):
+            if column in frame.columns and frame[column].isna().any():
+                return f"{table.name}: column {column!r} holds empty or NaN values"
+    return None
+
+
 def is_complete(run_dir: str | Path) -> bool:
-    """Whether a run folder holds a finished run (its ``provenance.json`` says so)."""
-    return bool((read_json(Path(run_dir) / PROVENANCE_FILE) or {}).get("complete"))
+    """Whether a run folder holds a finished run whose tables are all there and intact."""
+    return run_problem(run_dir) is None
 
 
 def already_done(run_dir: Path, config_hash: str) -> bool:
     """Whether ``run_dir`` holds a complete run of the configuration with ``config_hash``.
 
     A folder that is complete but was produced by another configuration (the YAML or an
-    override changed) is not done: the run is repeated and overwrites it.
+    override changed) or from other data (the content of the data folder changed since:
+    ``data_hash`` of ``provenance.json``) is not done: the run is repeated and overwrites it,
+    as is a run whose tables are missing or damaged (:func:`run_problem`).
     """
     if not is_complete(run_dir):
         return False
     record = read_json(Path(run_dir) / PROVENANCE_FILE) or {}
-    return record.get("config_hash") == config_hash
+    if record.get("config_hash") != config_hash:
+        return False
+    config = read_json(Path(run_dir) / CONFIG_FILE) or {}
+    data_dir = config.get("data_dir")
+    recorded = record.get("data_hash")
+    return recorded is not None and recorded == data_folder_hash(data_dir)
 
 
 def recorded_commit(run_dir: Path) -> str | None:
@@ -86,8 +162,13 @@ def recorded_commit(run_dir: Path) -> str | None:
     return (read_json(Path(run_dir) / PROVENANCE_FILE) or {}).get("git_commit")
 
 
-def write_failure(run_dir: Path, error: BaseException, overrides: list[str]) -> Path:
-    """Write ``failed.json`` (error type, message, traceback, overrides) into ``run_dir``."""
+def write_failure(run_dir: Path, error: BaseException, overrides: list[str]) -> Path | None:
+    """Write ``failed.json`` (error type, message, traceback, overrides) into ``run_dir``.
+
+    Best effort: where the folder cannot be written (the disk is full, it is read-only: often
+    the very failure being recorded) nothing is written, ``None`` is returned and the caller's
+    own report of the error stands.
+    """
     record = {
         "failed": True,
         "error_type": type(error).__name__,
@@ -96,7 +177,90 @@ def write_failure(run_dir: Path, error: BaseException, overrides: list[str]) -> 
         "overrides": overrides,
         "time": datetime.now(UTC).isoformat(timespec="seconds"),
     }
-    return write_text_atomic(Path(run_dir) / FAILED_FILE, json.dumps(record, indent=2) + "\n")
+    try:
+        return write_text_atomic(Path(run_dir) / FAILED_FILE, json.dumps(record, indent=2) + "\n")
+    except OutputError:
+        return None
+
+
+def check_output_folder(path: str | Path, *, run: bool) -> None:
+    """Refuse an output folder that cannot be written, or a run folder holding others' files.
+
+    Checked before anything is simulated or created: a name too long, a part of the path
+    that is a file, a folder (or its nearest existing parent) that cannot be written to. With
+    ``run`` (the folder of one run, ``hydra.run.dir``), an existing folder that holds files
+    yrdsim did not write is refused too: yrdsim would write its tables among them and remove
+    figures from its ``figures/`` (see :func:`foreign_entries`).
+
+    Raises:
+        OutputError: Naming the path and the problem.
+    """
+    folder = Path(path).expanduser().absolute()
+    for part in folder.parts:
+        if len(part.encode()) > NAME_MAX:
+            raise OutputError(
+                f"{folder}: cannot write (the file name {part[:20]}... is too long: "
+                f"{len(part.encode())} bytes, at most {NAME_MAX})"
+            )
+    existing = folder
+    while not existing.exists():
+        if existing.is_symlink():
+            raise OutputError(f"{existing}: cannot write (a broken symbolic link)")
+        existing = existing.parent
+    if not existing.is_dir():
+        raise OutputError(f"{existing}: cannot write (it is a file, not a folder)")
+    try:
+        probe = tempfile.mkdtemp(prefix=".yrdsim-probe-", dir=existing)
+        os.rmdir(probe)
+    except OSError as exc:
+        raise OutputError(describe_os_error(existing, exc, exact=True)) from None
+    if run and existing == folder:
+        foreign = foreign_entries(folder)
+        if foreign:
+            raise OutputError(
+                f"{folder}: holds files yrdsim did not write ({', '.join(foreign[:4])}"
+                f"{' ...' if len(foreign) > 4 else ''}); choose a new or empty folder for "
+                "hydra.run.dir"
+            )
+
+
+#: What Hydra puts into a run folder before yrdsim writes anything.
+_HYDRA_ENTRIES = {HYDRA_DIR, "yrdsim.log"}
+
+
+def is_run_folder(folder: Path) -> bool:
+    """Whether ``folder`` holds (the remains of) a yrdsim run: something only yrdsim writes.
+
+    Its ``provenance.json``, ``failed.json`` or ``config.json``, a hidden temporary file of
+    :func:`sim.runs.atomic.write_atomic` (a run killed while writing), or a table whose header
+    is exactly the one yrdsim writes.
+    """
+    record = read_json(folder / PROVENANCE_FILE)
+    if record is not None and record.get("package") == "yrdsim":
+        return True
+    if (folder / FAILED_FILE).is_file() or (folder / CONFIG_FILE).is_file():
+        return True
+    if any(TEMPORARY_PATTERN.match(p.name) for p in folder.glob(".*")):
+        return True
+    for name, units in TABLE_UNITS.items():
+        try:
+            with (folder / f"{name}.csv").open(encoding="utf-8") as handle:
+                if handle.readline().strip() == ",".join(units):
+                    return True
+        except (OSError, UnicodeDecodeError):
+            continue
+    return False
+
+
+def foreign_entries(folder: Path) -> list[str]:
+    """The entries of an existing folder that make it someone else's (empty: ours or empty).
+
+    A yrdsim run folder (:func:`is_run_folder`) is ours; any other folder is ours only while it
+    holds nothing but what Hydra writes first (``.hydra/``, ``yrdsim.log``).
+    """
+    if not folder.is_dir() or is_run_folder(folder):
+        return []
+    return sorted(p.name for p in folder.iterdir() if p.name not in _HYDRA_ENTRIES)
 
 
 def clear_failure(run_dir: Path) -> None:

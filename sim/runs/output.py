@@ -14,7 +14,14 @@ from typing import Any
 
 from sim.core.recording import TABLE_UNITS
 from sim.core.run import SimulationResult
-from sim.runs.atomic import write_atomic, write_text_atomic
+from sim.runs.atomic import (
+    TEMPORARY_PATTERN,
+    TEMPORARY_SUFFIX,
+    OutputError,
+    describe_os_error,
+    write_atomic,
+    write_text_atomic,
+)
 from sim.runs.datapackage import (
     data_package,
     figure_stamp,
@@ -31,10 +38,41 @@ from sim.runs.files import (
     RUN_TABLE_KEYS,
     TABLE_FORMATS,
 )
+from sim.runs.folders import check_output_folder
 from sim.runs.provenance import provenance
 
 #: Draws a run's figures into the folder given; returns the paths written.
 FigureWriter = Callable[[Path], list[Path]]
+
+
+def _prepare_folder(out: Path, *, remove_figures: bool) -> None:
+    """Make ``out`` ready for a run: ours, incomplete until done, no leftovers of ours.
+
+    Only what yrdsim wrote is ever removed: a folder holding files yrdsim did not write is
+    refused (:func:`sim.runs.folders.foreign_entries`); figures of an earlier run are removed
+    (they would not match the new tables) only if that run wrote them, i.e. they are no newer
+    than its ``provenance.json`` or ``config.json``; hidden temporary files of a write that was
+    killed (:data:`sim.runs.atomic.TEMPORARY_PATTERN`) are removed.
+
+    Raises:
+        OutputError: The folder holds others' files or cannot be written.
+    """
+    check_output_folder(out, run=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        markers = [out / PROVENANCE_FILE, out / CONFIG_FILE]
+        made = max((p.stat().st_mtime_ns for p in markers if p.is_file()), default=None)
+        (out / PROVENANCE_FILE).unlink(missing_ok=True)  # incomplete until done
+        for folder in (out, out / FIGURES_DIR):
+            for stale in sorted(folder.glob(f".*{TEMPORARY_SUFFIX}")):
+                if TEMPORARY_PATTERN.match(stale.name):
+                    stale.unlink(missing_ok=True)
+        if remove_figures and made is not None:
+            for stale in sorted((out / FIGURES_DIR).glob("*")):
+                if stale.suffix in {".png", ".pdf"} and stale.stat().st_mtime_ns <= made:
+                    stale.unlink()
+    except OSError as exc:
+        raise OutputError(describe_os_error(out, exc)) from None
 
 
 def write_run(
@@ -58,12 +96,7 @@ def write_run(
         The paths written.
     """
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / PROVENANCE_FILE).unlink(missing_ok=True)  # an overwritten run is incomplete until done
-    if figures is None:  # figures of an earlier run in this folder would not match the new tables
-        for stale in sorted((out / FIGURES_DIR).glob("*")):
-            if stale.suffix in {".png", ".pdf"}:
-                stale.unlink()
+    _prepare_folder(out, remove_figures=figures is None)
     # The record is made first so that every table and figure carries its stamp (config hash,
     # seed, version, commit); it is written last.
     record = provenance(result, extra_provenance)

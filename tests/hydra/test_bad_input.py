@@ -48,6 +48,20 @@ def _remove(file: str) -> Callable[[Path], None]:
     return lambda folder: (folder / file).unlink()
 
 
+def _geojson(edit: Callable[[dict], None]) -> Callable[[Path], None]:
+    def change(folder: Path) -> None:
+        path = folder / "yrd_cities.geojson"
+        collection = json.loads(path.read_text())
+        edit(collection)
+        path.write_text(json.dumps(collection))
+
+    return change
+
+
+def _empty(file: str) -> Callable[[Path], None]:
+    return lambda folder: (folder / file).write_text("")
+
+
 def _truncate_geojson(folder: Path) -> None:
     path = folder / "yrd_cities.geojson"
     path.write_text(path.read_text()[:1000])
@@ -215,6 +229,53 @@ CASES = [
          data=_cell("city_demography.csv", 1, "id", "atlantis"), error=DataError),
     Case("data: broken GeoJSON", [], ["yrd_cities.geojson", "not a GeoJSON"],
          data=_truncate_geojson, error=DataError),
+    # --- issue 16: data edited by hand
+    Case("data: empty cities.csv", [], ["cities.csv", "the file is empty"],
+         data=_empty("cities.csv"), error=DataError),
+    Case("data: empty transport_links.csv", [], ["transport_links.csv", "the file is empty"],
+         data=_empty("transport_links.csv"), error=DataError),
+    Case("data: GeoJSON properties null", [], ["feature 2", "'properties' must be an object"],
+         data=_geojson(lambda c: c["features"][2].update(properties=None)), error=DataError),
+    Case("data: GeoJSON geometry malformed", [],
+         ["feature 3", "'coordinates' must hold rings of at least 4"],
+         data=_geojson(lambda c: c["features"][3]["geometry"].update(coordinates=[[1, 2]])),
+         error=DataError),
+    Case("data: zero GDP", [], ["city_economy.csv", "row 6", "gdp_2020_filled_100m_cny",
+                                "must be above 0"],
+         data=_cell("city_economy.csv", 4, "gdp_2020_filled_100m_cny", "0"), error=DataError),
+    Case("data: latitude out of range", [], ["cities.csv", "row 6", "'lat'", "maximum 90"],
+         data=_cell("cities.csv", 4, "lat", "95"), error=DataError),
+    Case("data: status with a capital", [],
+         ["transport_links.csv", "row 2", "'status'", "'Existing'", "allowed: existing"],
+         data=_cell("transport_links.csv", 0, "status", "Existing"), error=DataError),
+    Case("data: unknown mode", [], ["transport_links.csv", "row 2", "'mode'", "'teleport'"],
+         data=_cell("transport_links.csv", 0, "mode", "teleport"), error=DataError),
+    Case("data: flag not 0/1", [], ["cities.csv", "'central_area'", "allowed: 0 or 1"],
+         data=_cell("cities.csv", 4, "central_area", "2"), error=DataError),
+    # --- issue 16: parameters
+    Case("inverted bounds", ["params.initial.high_skill_bounds=[0.9,0.1]"],
+         ["params.initial.high_skill_bounds", "0.9 is above the highest 0.1"]),
+    Case("boolean for a share", ["params.migration.steady_state_amenity_share=true"],
+         ["params.migration.steady_state_amenity_share", "boolean true"]),
+    Case("budgets overflow to inf",
+         ["scenario=vouchers", "scenario.vouchers.budget_rmb_per_year_by_province.Shanghai=1e308",
+          "scenario.vouchers.budget_rmb_per_year_by_province.Jiangsu=1e308"],
+         ["voucher budgets", "add up to inf", "below 1e+18"]),
+    Case("persons_per_agent beyond memory", ["persons_per_agent=1"],
+         ["persons_per_agent: 1", "talent agents", "of memory", "available"]),
+    Case("island cut off", ["params.transport.excluded_links=[road_donghai_bridge,"
+                            "road_yongzhou_expwy]"],
+         ["transport network", "zhoushan cannot be reached"]),
+    # --- issue 16: every combination of a sweep, not each value alone
+    Case("bad combination of two sweeps", ["-m", "start_year=2020,2022", "end_year=2022,2021"],
+         ["sweep run with start_year=2022 end_year=2021", "end_year: 2021 is before"]),
+    # --- issue 16: output folders
+    Case("run folder is a file", ["hydra.run.dir=/etc/hostname"],
+         ["/etc/hostname", "it is a file, not a folder"]),
+    Case("run folder name too long", ["hydra.run.dir=/tmp/" + "x" * 300],
+         ["is too long", "300 bytes"]),
+    Case("run folder is someone else's", ["hydra.run.dir=" + str(Path(__file__).parent)],
+         ["holds files yrdsim did not write", "test_bad_input.py", "hydra.run.dir"]),
 ]
 
 
@@ -352,6 +413,30 @@ def test_cli_wired_debug_switch_shows_the_traceback(tmp_path):
     completed = _yrdsim("scenario=foo", f"hydra.run.dir={tmp_path}", env={"YRDSIM_DEBUG": "1"})
     assert completed.returncode != 0
     assert "Traceback" in completed.stderr and "ConfigError" in completed.stderr
+
+
+def test_cli_wired_refuses_a_folder_of_others_and_keeps_its_figures(tmp_path):
+    """hydra.run.dir=docs with output.figures=false used to delete every figure in docs/."""
+    docs = tmp_path / "docs"
+    (docs / "figures").mkdir(parents=True)
+    mine = {docs / "figures" / "architecture.png": b"png", docs / "README.md": b"notes"}
+    for path, content in mine.items():
+        path.write_bytes(content)
+    completed = _yrdsim("output.figures=false", f"hydra.run.dir={docs}")
+    assert completed.returncode == 2, completed.stderr
+    assert f"{docs}: holds files yrdsim did not write" in completed.stderr
+    assert "Traceback" not in completed.stderr
+    assert all(path.read_bytes() == content for path, content in mine.items())
+    assert sorted(p.name for p in docs.iterdir()) == ["README.md", "figures"]  # nothing added
+
+
+def test_cli_wired_sweep_with_one_bad_combination_runs_nothing(tmp_path):
+    completed = _yrdsim(
+        "-m", "start_year=2020,2022", "end_year=2022,2021", f"hydra.sweep.dir={tmp_path}/s"
+    )
+    assert completed.returncode == 2, completed.stderr
+    assert "start_year=2022 end_year=2021" in completed.stderr
+    assert not (tmp_path / "s").exists()
 
 
 @pytest.mark.slow
