@@ -376,6 +376,57 @@ def location_probabilities(inputs: LocationInputs) -> np.ndarray:
     return choice_probabilities(utilities)
 
 
+class GroupChoice:
+    """Location-choice probabilities of some (origin, hukou, skill) groups, for many utilities.
+
+    The same numbers as :func:`location_probabilities` for the rows it keeps, computed with the
+    same operations in the same order, for callers that evaluate the choice many times with
+    only ``destination_utility`` changing (the amenity solve at set-up): the terms that do not
+    change (public-service penalty, entry barrier, moving cost, home bias) are laid out once,
+    and only the groups asked for are computed. Every row's maximum, exponentials and sum are
+    the row's own, so a kept row's probabilities are bit for bit those of the full table.
+
+    Args:
+        inputs: The terms of the choice (its ``destination_utility`` is not used).
+        groups: Flat indices of the groups to compute in the ``(n + 1, n + 1, 2)`` table
+            (origin, hukou, skill), as :func:`group_index` numbers them.
+    """
+
+    def __init__(self, inputs: LocationInputs, groups: np.ndarray) -> None:
+        m = inputs.moving_cost.shape[0]
+        n = m - 1
+        self.shape = (m, m, 2, m)
+        self.groups = np.asarray(groups, dtype=np.int64)
+        origin, rest = np.divmod(self.groups, 2 * m)
+        hukou, skill = np.divmod(rest, 2)
+        own = np.eye(m, dtype=bool)
+        services = np.where(own, 0.0, np.append(inputs.public_service_penalty, 0.0)[None, :])
+        self._services = np.repeat(services[:, None, :], 2, axis=1)  # (h, s, d)
+        barrier = np.append(np.asarray(inputs.entry_barrier, dtype=float), 0.0)
+        entry = np.where(own[hukou], 0.0, barrier[None, :])  # (row, d)
+        entry[np.arange(len(origin)), origin] = 0.0  # staying costs no entry
+        if inputs.flexible_talent:
+            self._services[:n, 1, :] = 0.0
+            entry[(hukou < n) & (skill == 1)] = 0.0
+        self._entry = entry
+        self._moving = inputs.moving_cost[origin]
+        self._home = np.where(own, inputs.home_bias, 0.0)
+        self._hs = hukou * 2 + skill
+
+    def probabilities(self, destination_utility: np.ndarray) -> np.ndarray:
+        """``(len(groups), n + 1)`` probabilities of each kept group's destinations."""
+        per_group = destination_utility[None, :, :] + self._home[:, None, :] - self._services
+        m = self.shape[0]
+        utilities = per_group.reshape(2 * m, m)[self._hs] - self._entry - self._moving
+        return choice_probabilities(utilities)
+
+    def table(self, destination_utility: np.ndarray) -> np.ndarray:
+        """The full ``(n + 1, n + 1, 2, n + 1)`` table with zeros in the groups not kept."""
+        full = np.zeros((self.shape[0] * self.shape[1] * 2, self.shape[3]))
+        full[self.groups] = self.probabilities(destination_utility)
+        return full.reshape(self.shape)
+
+
 def relocate(
     rng: np.random.Generator,
     talent: TalentArrays,

@@ -168,6 +168,7 @@ class YRDModel(mesa.Model):
             innovation_index=np.ones(n),
         )
         self._produce()
+        self._amenity_choice: talent_decisions.GroupChoice | None = None
         self.amenities = calibrate_amenities(
             self.cities.population,
             self.talent,
@@ -175,10 +176,11 @@ class YRDModel(mesa.Model):
             config.census_year,
             config.persons_per_agent,
             self.params.migration,
-            self._status_quo_probabilities,
+            self._amenity_solve_probabilities,
             natural_increase=self.birth_rate - self.death_rate,
             immigrants=self._expected_immigrants,
         )
+        self._amenity_choice = None
         self.amenities_used = self.amenities.mode
         self.amenity = self.amenities.at(0)
 
@@ -220,6 +222,25 @@ class YRDModel(mesa.Model):
         """Location-choice probabilities under the status-quo settlement policy."""
         self.amenity = amenity
         return self._location_probabilities(self.status_quo_residency)
+
+    def _amenity_solve_probabilities(self, amenity: np.ndarray) -> np.ndarray:
+        """:meth:`_status_quo_probabilities` where the amenity solve reads them.
+
+        The solve reads the rows of the groups that have talent and the rest of China's own
+        row (its movers); only those are computed (:class:`agents.talent.GroupChoice`, bit
+        for bit the full table's rows), the others are zero, and the terms that do not change
+        between the solve's rounds are laid out once.
+        """
+        self.amenity = amenity
+        inputs = self.location_inputs(self.status_quo_residency)
+        if self._amenity_choice is None:
+            n = self.n_cities
+            living = np.flatnonzero(talent_decisions.group_counts(self.talent, n).ravel())
+            rest = (n * (n + 1) + n) * 2 + np.arange(2)
+            self._amenity_choice = talent_decisions.GroupChoice(
+                inputs, np.union1d(living, rest)
+            )
+        return self._amenity_choice.table(inputs.destination_utility)
 
     def _update_population(self) -> None:
         city_decisions.count_residents(
