@@ -311,21 +311,22 @@ def poisson_inverse(uniform: np.ndarray, mean: np.ndarray) -> np.ndarray:
     """
     q, mu = np.broadcast_arrays(np.asarray(uniform, dtype=float), np.asarray(mean, dtype=float))
     with np.errstate(invalid="ignore", divide="ignore"):
-        k = np.floor(mu + np.sqrt(mu) * special.ndtri(q))
+        z = special.ndtri(q)
+        # Cornish-Fisher start, usually the answer or one off it.
+        k = np.ceil(mu + np.sqrt(mu) * z + (z * z - 1.0) / 6.0 - 0.5)
     k = np.where(np.isfinite(k), np.maximum(k, 0.0), 0.0)
-    for _ in range(1000):
-        low = special.pdtr(k, mu) < q
-        if not low.any():
-            break
-        k[low] += 1.0
-    for _ in range(1000):
-        high = (k > 0) & (special.pdtr(k - 1.0, mu) >= q)
-        if not high.any():
-            break
-        k[high] -= 1.0
+    at = special.pdtr(k, mu)
     below = np.where(k > 0, special.pdtr(k - 1.0, mu), -1.0)
+    todo = np.flatnonzero((at < q) | (below >= q))
+    for _ in range(10_000):
+        if not todo.size:
+            break
+        k[todo] += np.where(at[todo] < q[todo], 1.0, -1.0)
+        at[todo] = special.pdtr(k[todo], mu[todo])
+        below[todo] = np.where(k[todo] > 0, special.pdtr(k[todo] - 1.0, mu[todo]), -1.0)
+        todo = todo[(at[todo] < q[todo]) | (below[todo] >= q[todo])]
     tie = (
-        (np.abs(special.pdtr(k, mu) - q) < POISSON_TIE_TOLERANCE)
+        (np.abs(at - q) < POISSON_TIE_TOLERANCE)
         | (np.abs(below - q) < POISSON_TIE_TOLERANCE)
         | ~(mu > 0)
         | ~np.isfinite(mu)

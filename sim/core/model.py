@@ -35,8 +35,15 @@ from agents.firm import FirmAgent
 from agents.talent import LocationInputs, TalentAgent
 from sim.config.checks import check_against_data
 from sim.config.schema import SimConfig
-from sim.core.amenities import calibrate_amenities
-from sim.core.data import PROVINCIAL_CAPITALS, RegionData, great_circle_km, load_region_data
+from sim.core.amenities import AmenityCache, calibrate_amenities
+from sim.core.data import (
+    CENSUS_YEARS,
+    HISTORY_CENSUS_YEARS,
+    PROVINCIAL_CAPITALS,
+    RegionData,
+    great_circle_km,
+    load_region_data,
+)
 from sim.core.initial_state import initial_firms, initial_talent
 from sim.core.network import TransportNetwork
 from sim.core.policies import ResidencyArrays, residency_arrays, voucher_arrays
@@ -50,6 +57,9 @@ class YRDModel(mesa.Model):
     Args:
         config: A validated run configuration (levers, parameters, horizon, scale, seed).
         data: The region's data; loaded from ``config.data_dir`` when omitted.
+        amenity_cache: Solved amenities of earlier models to reuse when this model's solve
+            would read exactly the same inputs (batches of runs; see
+            :class:`sim.core.amenities.AmenityCache`).
 
     Attributes:
         year: The year of the state the model holds (the last recorded year).
@@ -60,7 +70,12 @@ class YRDModel(mesa.Model):
         recorder: The yearly records.
     """
 
-    def __init__(self, config: SimConfig, data: RegionData | None = None) -> None:
+    def __init__(
+        self,
+        config: SimConfig,
+        data: RegionData | None = None,
+        amenity_cache: AmenityCache | None = None,
+    ) -> None:
         super().__init__(rng=config.seed)
         self.config = config
         self.data = data if data is not None else load_region_data(config.data_dir)
@@ -169,17 +184,23 @@ class YRDModel(mesa.Model):
         )
         self._produce()
         self._amenity_choice: talent_decisions.GroupChoice | None = None
-        self.amenities = calibrate_amenities(
-            self.cities.population,
-            self.talent,
-            self.data,
-            config.census_year,
-            config.persons_per_agent,
-            self.params.migration,
-            self._amenity_solve_probabilities,
-            natural_increase=self.birth_rate - self.death_rate,
-            immigrants=self._expected_immigrants,
-        )
+        key = self._amenity_key() if amenity_cache is not None else None
+        solved = amenity_cache.get(key) if amenity_cache is not None else None
+        if solved is None:
+            solved = calibrate_amenities(
+                self.cities.population,
+                self.talent,
+                self.data,
+                config.census_year,
+                config.persons_per_agent,
+                self.params.migration,
+                self._amenity_solve_probabilities,
+                natural_increase=self.birth_rate - self.death_rate,
+                immigrants=self._expected_immigrants,
+            )
+            if amenity_cache is not None:
+                amenity_cache.put(key, solved)
+        self.amenities = solved
         self._amenity_choice = None
         self.amenities_used = self.amenities.mode
         self.amenity = self.amenities.at(0)
@@ -222,6 +243,57 @@ class YRDModel(mesa.Model):
         """Location-choice probabilities under the status-quo settlement policy."""
         self.amenity = amenity
         return self._location_probabilities(self.status_quo_residency)
+
+    def _amenity_key(self) -> str:
+        """Digest of everything the amenity solve reads (:class:`AmenityCache`).
+
+        The start populations and talent groups, the status-quo choice terms at zero amenity
+        (wages, housing, population, penalties, barriers, moving costs), the rest of China,
+        natural increase, the censuses the targets come from, and the migration parameters.
+        """
+        n = self.n_cities
+        inputs = talent_decisions.location_inputs(
+            self.cities,
+            np.zeros(n),
+            self.params.migration,
+            self.distance_km,
+            self.same_province,
+            outside_utility=talent_decisions.outside_utility(
+                self.rest_income(),
+                self.rest.population,
+                self.params.labour.high_skill_efficiency,
+                self.params.migration,
+            ),
+            settlement_barrier=self.status_quo_residency.settlement_barrier,
+            public_service_access=self.status_quo_residency.public_service_access,
+            flexible_talent=self.status_quo_residency.flexible_talent,
+        )
+        censuses = [
+            self.data.census_population(year)
+            for year in (*HISTORY_CENSUS_YEARS, *CENSUS_YEARS)
+            if year <= self.config.census_year
+        ]
+        return AmenityCache.key(
+            (
+                self.params.migration.model_dump_json(),
+                self.config.census_year,
+                self.config.persons_per_agent,
+                self.cities.population,
+                talent_decisions.group_counts(self.talent, n),
+                inputs.destination_utility,
+                inputs.public_service_penalty,
+                inputs.entry_barrier,
+                inputs.moving_cost,
+                inputs.home_bias,
+                inputs.flexible_talent,
+                self.rest.population,
+                self.rest.income,
+                self.rest.high_skill_share,
+                self.birth_rate,
+                self.death_rate,
+                *censuses,
+            )
+        )
 
     def _amenity_solve_probabilities(self, amenity: np.ndarray) -> np.ndarray:
         """:meth:`_status_quo_probabilities` where the amenity solve reads them.

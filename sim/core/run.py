@@ -11,6 +11,7 @@ import pandas as pd
 
 from agents.base import gc_paused, release_agents
 from sim.config.schema import SimConfig
+from sim.core.amenities import AmenityCache
 from sim.core.data import RegionData, load_region_data
 from sim.core.model import YRDModel
 
@@ -58,6 +59,7 @@ def simulate(
     config: SimConfig,
     data: RegionData | None = None,
     progress: ProgressCallback | None = None,
+    amenity_cache: AmenityCache | None = None,
 ) -> SimulationResult:
     """Run one scenario from ``start_year`` to ``end_year``.
 
@@ -65,6 +67,8 @@ def simulate(
         config: A validated configuration (e.g. from :func:`sim.load_config`).
         data: The region's data; loaded from ``config.data_dir`` when omitted.
         progress: Optional callback after each simulated year.
+        amenity_cache: Amenities solved by earlier runs of a batch, reused when this run's
+            solve reads the same inputs (the tables are the same either way).
 
     Returns:
         The run's tables; the same config and seed always give identical tables.
@@ -76,7 +80,7 @@ def simulate(
     # of its full passes visits them all, and the run creates no garbage cycles of its own
     # (see docs/PERFORMANCE.md). The agents are released in bulk when the run is over.
     with gc_paused():
-        model = YRDModel(config, data)
+        model = YRDModel(config, data, amenity_cache=amenity_cache)
         info = {
             "talent_agents": len(model.talent),
             "firm_agents_at_start": int(model.firms.alive.sum()),
