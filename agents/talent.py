@@ -412,19 +412,33 @@ class GroupChoice:
         self._moving = inputs.moving_cost[origin]
         self._home = np.where(own, inputs.home_bias, 0.0)
         self._hs = hukou * 2 + skill
+        self._table: np.ndarray | None = None
 
     def probabilities(self, destination_utility: np.ndarray) -> np.ndarray:
-        """``(len(groups), n + 1)`` probabilities of each kept group's destinations."""
+        """``(len(groups), n + 1)`` probabilities of each kept group's destinations.
+
+        The operations of :func:`location_utilities` and :func:`choice_probabilities`, in
+        their order, done in place on one array.
+        """
         per_group = destination_utility[None, :, :] + self._home[:, None, :] - self._services
         m = self.shape[0]
-        utilities = per_group.reshape(2 * m, m)[self._hs] - self._entry - self._moving
-        return choice_probabilities(utilities)
+        u = per_group.reshape(2 * m, m)[self._hs]
+        np.subtract(u, self._entry, out=u)
+        np.subtract(u, self._moving, out=u)
+        np.subtract(u, u.max(axis=-1, keepdims=True), out=u)
+        np.exp(u, out=u)
+        np.divide(u, u.sum(axis=-1, keepdims=True), out=u)
+        return u
 
     def table(self, destination_utility: np.ndarray) -> np.ndarray:
-        """The full ``(n + 1, n + 1, 2, n + 1)`` table with zeros in the groups not kept."""
-        full = np.zeros((self.shape[0] * self.shape[1] * 2, self.shape[3]))
-        full[self.groups] = self.probabilities(destination_utility)
-        return full.reshape(self.shape)
+        """The full ``(n + 1, n + 1, 2, n + 1)`` table with zeros in the groups not kept.
+
+        The table is one buffer, overwritten by the next call: read it before calling again.
+        """
+        if self._table is None:
+            self._table = np.zeros((self.shape[0] * self.shape[1] * 2, self.shape[3]))
+        self._table[self.groups] = self.probabilities(destination_utility)
+        return self._table.reshape(self.shape)
 
 
 def relocate(
