@@ -21,6 +21,7 @@ the points one by one (``tests/analysis/test_evaluation.py`` checks this).
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import sys
@@ -35,10 +36,16 @@ from sim.config.schema import ConfigError, SimConfig
 from sim.config.validation import validate_config
 from sim.core.amenities import AmenityCache
 from sim.core.data import RegionData, load_region_data
-from sim.core.run import simulate
+from sim.core.run import SimulationResult, simulate
 
 #: Called after each finished block with ``(points done, points in all)``.
 BatchProgress = Callable[[int, int], None]
+
+#: What a batch keeps of each run: ``reduce(result, data)``.
+Reducer = Callable[[SimulationResult, RegionData], Any]
+
+#: The logger of the configuration's warnings (:func:`sim.config.checks.check_against_data`).
+CONFIG_LOGGER = "yrdsim.config"
 
 #: Keyword arguments of an evaluation that are not levers or uncertainties.
 RUN_SETTINGS = ("seed", "persons_per_agent")
@@ -80,9 +87,28 @@ class Evaluator:
             config = validate_config(plain)
         return config
 
-    def evaluate(self, point: Mapping[str, Any]) -> dict[str, float]:
-        """The named outcomes of one run of ``point``."""
-        result = simulate(self.config(point), data=self.data, amenity_cache=self.cache)
+    def evaluate(self, point: Mapping[str, Any], reduce: Reducer | None = None) -> Any:
+        """The named outcomes of one run of ``point`` (or what ``reduce`` makes of the run).
+
+        The configuration's warnings (e.g. transport projects delayed past the horizon, which
+        an exploration of delays produces on purpose) are not logged for each point.
+
+        Args:
+            point: Levers, uncertainties, ``seed`` and ``persons_per_agent`` by name.
+            reduce: Called with the run's :class:`~sim.core.run.SimulationResult` and the data
+                instead of :func:`~sim.analysis.problem.outcomes` (a module-level function,
+                so that worker processes can be sent it).
+        """
+        config = self.config(point)
+        logger = logging.getLogger(CONFIG_LOGGER)
+        level = logger.level
+        logger.setLevel(logging.ERROR)
+        try:
+            result = simulate(config, data=self.data, amenity_cache=self.cache)
+        finally:
+            logger.setLevel(level)
+        if reduce is not None:
+            return reduce(result, self.data)
         return outcomes(result, self.data, self.problem)
 
 
@@ -97,10 +123,10 @@ def _start_worker(base: SimConfig, data: RegionData | None, problem: Problem) ->
     _WORKER = Evaluator(base, data, problem)
 
 
-def _evaluate_block(points: list[dict[str, Any]]) -> list[dict[str, float]]:
+def _evaluate_block(points: list[dict[str, Any]], reduce: Reducer | None) -> list[Any]:
     if _WORKER is None:  # pragma: no cover - the initializer always runs first
         raise RuntimeError("worker not started")
-    return [_WORKER.evaluate(p) for p in points]
+    return [_WORKER.evaluate(p, reduce) for p in points]
 
 
 def default_jobs() -> int:
@@ -111,9 +137,9 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
-def _blocks(count: int, jobs: int, block: int | None) -> list[range]:
+def _blocks(count: int, jobs: int, block: int | None) -> list[list[int]]:
     size = block or max(1, min(8, -(-count // (4 * jobs))))
-    return [range(start, min(start + size, count)) for start in range(0, count, size)]
+    return [list(range(start, min(start + size, count))) for start in range(0, count, size)]
 
 
 def iter_batch(
@@ -124,7 +150,9 @@ def iter_batch(
     n_jobs: int | None = None,
     problem: Problem = PROBLEM,
     block: int | None = None,
-) -> Iterator[tuple[range, list[dict[str, float]]]]:
+    blocks: Sequence[Sequence[int]] | None = None,
+    reduce: Reducer | None = None,
+) -> Iterator[tuple[list[int], list[Any]]]:
     """Evaluate ``points``, yielding each finished block ``(indices, outcomes)``.
 
     Blocks finish in any order; their indices say which points they hold. Every point is
@@ -137,6 +165,9 @@ def iter_batch(
         n_jobs: Worker processes (``None``: every core this process may use; 1: this process).
         problem: The specification.
         block: Points per block (default: up to 8, about four blocks per worker).
+        blocks: The blocks themselves (lists of indices into ``points``; overrides ``block``).
+        reduce: What to keep of each run (default: the problem's outcomes; see
+            :meth:`Evaluator.evaluate`).
     """
     rows = points_frame(points, problem)
     data = data if data is not None else load_region_data(base.data_dir)
@@ -144,10 +175,12 @@ def iter_batch(
     for row in rows:
         checker.config(row)
     jobs = default_jobs() if n_jobs is None else max(1, n_jobs)
-    blocks = _blocks(len(rows), jobs, block)
+    blocks = (
+        [list(b) for b in blocks] if blocks is not None else _blocks(len(rows), jobs, block)
+    )
     if jobs == 1 or len(blocks) <= 1:
         for indices in blocks:
-            yield indices, [checker.evaluate(rows[i]) for i in indices]
+            yield indices, [checker.evaluate(rows[i], reduce) for i in indices]
         return
     method = "fork" if sys.platform.startswith("linux") else "spawn"
     context = multiprocessing.get_context(method)
@@ -157,8 +190,8 @@ def iter_batch(
         initializer=_start_worker,
         initargs=(base, data, problem),
     ) as pool:
-        pending: dict[Future[list[dict[str, float]]], range] = {
-            pool.submit(_evaluate_block, [rows[i] for i in indices]): indices
+        pending: dict[Future[list[Any]], list[int]] = {
+            pool.submit(_evaluate_block, [rows[i] for i in indices], reduce): indices
             for indices in blocks
         }
         try:
@@ -207,3 +240,20 @@ def evaluate_batch(
     if isinstance(points, pd.DataFrame):
         frame.index = points.index
     return frame
+
+
+def run_points(
+    points: Sequence[Mapping[str, Any]],
+    base: SimConfig,
+    data: RegionData,
+    reduce: Reducer,
+    n_jobs: int | None = None,
+) -> list[Any]:
+    """``reduce`` of the run of each point, in order (one block per point)."""
+    results: list[Any] = [None] * len(points)
+    for indices, values in iter_batch(
+        points, base, data, n_jobs=n_jobs, blocks=[[i] for i in range(len(points))], reduce=reduce
+    ):
+        for i, value in zip(indices, values, strict=True):
+            results[i] = value
+    return results

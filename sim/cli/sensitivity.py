@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--levels", type=int, default=4, help="Morris grid levels")
     parser.add_argument("--sobol-n", type=int, default=64, help="Saltelli base sample N (2^k)")
     parser.add_argument("--top", type=int, default=4, help="factors carried to Sobol")
-    parser.add_argument("--n-jobs", type=int, default=1, help="parallel runs (joblib)")
+    parser.add_argument("--n-jobs", type=int, default=None, help="processes (default: all cores)")
     parser.add_argument("--seed", type=int, default=0, help="sampling and model seed")
     parser.add_argument("--skip-sobol", action="store_true", help="Morris only")
     args = parser.parse_args(argv)
