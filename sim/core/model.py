@@ -30,6 +30,7 @@ from agents import city as city_decisions
 from agents import demography
 from agents import firm as firm_decisions
 from agents import talent as talent_decisions
+from agents.base import remove_indexed
 from agents.city import CityAgent, CityState, access_index
 from agents.firm import FirmAgent
 from agents.talent import LocationInputs, TalentAgent
@@ -453,9 +454,7 @@ class YRDModel(mesa.Model):
         gone, survivors = firm_decisions.exit_firms(
             self.firms, self._stream("exit"), fp.exit_rate, self.n_cities
         )
-        for index in gone:
-            self.firm_agents[index].remove()
-            self.firm_agents[index] = None
+        remove_indexed(self, self.firm_agents, gone)
         self._counts.firm_exits = len(gone)
         self._counts.firm_relocations = firm_decisions.relocate_firms(
             self.firms,
@@ -510,9 +509,7 @@ class YRDModel(mesa.Model):
         self.rest.natural_increase()
 
     def _remove_talent_agents(self, rows: np.ndarray) -> None:
-        for index in rows:
-            self.talent_agents[index].remove()
-            self.talent_agents[index] = None
+        remove_indexed(self, self.talent_agents, rows)
 
     def _talent_stage(self) -> None:
         """Relocation of the talent that reconsiders, then hukou conversion."""

@@ -34,7 +34,8 @@ def test_latin_hypercube_stratifies_every_input_and_respects_types():
     params = PROBLEM.select([*NAMES, "migration.real_wage_weight"])
     sample = latin_hypercube(params, 30, seed=3)
     wage = PROBLEM.parameter("migration.real_wage_weight")
-    strata = np.floor((sample["migration.real_wage_weight"] - wage.low) / (wage.high - wage.low) * 30)
+    position = (sample["migration.real_wage_weight"] - wage.low) / (wage.high - wage.low)
+    strata = np.floor(position * 30)
     assert sorted(strata.astype(int)) == list(range(30))  # one point per stratum
     assert sample["transport_delay_years"].dtype.kind == "i"
     assert sample["transport_delay_years"].between(0, 10).all()
