@@ -324,18 +324,10 @@ def location_inputs(
     """
     mp = migration
     c = cities
-    with np.errstate(divide="ignore", invalid="ignore"):
-        housing = mp.housing_share * np.log(c.housing_cost)
-        destination = (
-            mp.real_wage_weight
-            * np.vstack((np.log(c.wage_low) - housing, np.log(c.wage_high) - housing))
-            + mp.size_elasticity * np.log(c.population)
-            + amenity
-        )
-    # A city everybody has left offers no jobs or homes: nobody chooses it.
-    destination = np.where(c.population > 0, destination, -np.inf)
     return LocationInputs(
-        destination_utility=np.column_stack((destination, outside_utility)),
+        destination_utility=destination_utility(
+            destination_base(c, mp), amenity, c.population, outside_utility
+        ),
         public_service_penalty=mp.public_service_weight * (1.0 - public_service_access),
         entry_barrier=np.asarray(settlement_barrier, dtype=float),
         moving_cost=moving_costs(
@@ -348,6 +340,34 @@ def location_inputs(
         home_bias=mp.home_bias,
         flexible_talent=flexible_talent,
     )
+
+
+def destination_base(cities: CityState, migration: MigrationParams) -> np.ndarray:
+    """``(2, n)`` utility of living in each city by skill, before its amenity.
+
+    The weighted log real wage plus the weighted log population (the opportunity mass).
+    """
+    mp = migration
+    c = cities
+    with np.errstate(divide="ignore", invalid="ignore"):
+        housing = mp.housing_share * np.log(c.housing_cost)
+        return mp.real_wage_weight * np.vstack(
+            (np.log(c.wage_low) - housing, np.log(c.wage_high) - housing)
+        ) + mp.size_elasticity * np.log(c.population)
+
+
+def destination_utility(
+    base: np.ndarray, amenity: np.ndarray, population: np.ndarray, outside: np.ndarray
+) -> np.ndarray:
+    """``(2, n + 1)`` utility of each location by skill: :func:`destination_base` plus amenity.
+
+    A city everybody has left offers no jobs or homes: nobody chooses it (``-inf``). The last
+    column is the rest of China (``outside``, :func:`outside_utility`).
+    """
+    with np.errstate(invalid="ignore"):
+        destination = base + amenity
+    destination = np.where(population > 0, destination, -np.inf)
+    return np.column_stack((destination, outside))
 
 
 def outside_utility(

@@ -305,15 +305,24 @@ class YRDModel(mesa.Model):
         between the solve's rounds are laid out once.
         """
         self.amenity = amenity
-        inputs = self.location_inputs(self.status_quo_residency)
         if self._amenity_choice is None:
+            inputs = self.location_inputs(self.status_quo_residency)
             n = self.n_cities
             living = np.flatnonzero(talent_decisions.group_counts(self.talent, n).ravel())
             rest = (n * (n + 1) + n) * 2 + np.arange(2)
             self._amenity_choice = talent_decisions.GroupChoice(
                 inputs, np.union1d(living, rest)
             )
-        return self._amenity_choice.table(inputs.destination_utility)
+            # Only the amenity changes between rounds: the rest of the destination utility
+            # (wages, housing, size, the rest of China) is computed once.
+            self._amenity_terms = (
+                talent_decisions.destination_base(self.cities, self.params.migration),
+                self.cities.population.copy(),
+                inputs.destination_utility[:, -1].copy(),
+            )
+        base, population, outside = self._amenity_terms
+        utility = talent_decisions.destination_utility(base, amenity, population, outside)
+        return self._amenity_choice.table(utility)
 
     def _update_population(self) -> None:
         city_decisions.count_residents(
