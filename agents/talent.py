@@ -217,7 +217,7 @@ def group_counts(talent: TalentArrays, n_cities: int) -> np.ndarray:
 
 def expected_population(
     counts: np.ndarray,
-    probabilities: np.ndarray,
+    probabilities: np.ndarray | GroupProbabilities,
     reconsider_share: float,
     immigrants: np.ndarray | None = None,
 ) -> np.ndarray:
@@ -225,13 +225,21 @@ def expected_population(
 
     Args:
         counts: ``(n, n + 1, 2)`` agents by origin, hukou, skill.
-        probabilities: ``(n + 1, n + 1, 2, n + 1)`` choice probabilities.
+        probabilities: ``(n + 1, n + 1, 2, n + 1)`` choice probabilities, or those of the
+            groups with agents (:class:`GroupProbabilities`).
         reconsider_share: Share of agents that reconsider.
         immigrants: ``(n,)`` expected arrivals from the rest of China (agents), if any.
     """
     n = counts.shape[0]
     staying = counts.sum(axis=(1, 2))
-    choosing = np.einsum("ohs,ohsd->d", counts, probabilities[:n, :, :, :n])
+    if isinstance(probabilities, GroupProbabilities):
+        # The kept groups in table order: the same products summed in the same order as over
+        # the full table, whose other groups add exact zeros (no agents).
+        living = probabilities.groups < counts.size
+        weights = counts.ravel()[probabilities.groups[living]]
+        choosing = np.einsum("r,rd->d", weights, probabilities.values[living, :n])
+    else:
+        choosing = np.einsum("ohs,ohsd->d", counts, probabilities[:n, :, :, :n])
     expected = (1 - reconsider_share) * staying + reconsider_share * choosing
     return expected if immigrants is None else expected + immigrants
 
@@ -396,6 +404,28 @@ def location_probabilities(inputs: LocationInputs) -> np.ndarray:
     return choice_probabilities(utilities)
 
 
+@dataclass(frozen=True)
+class GroupProbabilities:
+    """Choice probabilities of some (origin, hukou, skill) groups: rows of the full table.
+
+    Attributes:
+        groups: ``(k,)`` flat indices of the groups in the ``(n + 1, n + 1, 2)`` table.
+        values: ``(k, n + 1)`` their probabilities over the destinations.
+    """
+
+    groups: np.ndarray
+    values: np.ndarray
+
+    def block(self, origin: int, hukou: int) -> np.ndarray:
+        """``(2, n + 1)`` rows of one origin and hukou, by skill (both must be kept)."""
+        m = self.values.shape[1]
+        first = (origin * m + hukou) * 2
+        where = np.searchsorted(self.groups, [first, first + 1])
+        if not np.array_equal(self.groups[where], [first, first + 1]):
+            raise KeyError(f"group ({origin}, {hukou}) not kept")
+        return self.values[where]
+
+
 class GroupChoice:
     """Location-choice probabilities of some (origin, hukou, skill) groups, for many utilities.
 
@@ -449,6 +479,10 @@ class GroupChoice:
         np.exp(u, out=u)
         np.divide(u, u.sum(axis=-1, keepdims=True), out=u)
         return u
+
+    def rows(self, destination_utility: np.ndarray) -> GroupProbabilities:
+        """The kept groups' probabilities (:class:`GroupProbabilities`)."""
+        return GroupProbabilities(self.groups, self.probabilities(destination_utility))
 
     def table(self, destination_utility: np.ndarray) -> np.ndarray:
         """The full ``(n + 1, n + 1, 2, n + 1)`` table with zeros in the groups not kept.

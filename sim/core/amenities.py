@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from agents.talent import TalentArrays, expected_population, group_counts
+from agents.talent import GroupProbabilities, TalentArrays, expected_population, group_counts
 from sim.config.parameters import MigrationParams
 from sim.core.data import CENSUS_YEARS, HISTORY_CENSUS_YEARS, RegionData
 
@@ -52,8 +52,8 @@ def _solve(
     counts: np.ndarray,
     persons_per_agent: int,
     reconsider_share: float,
-    probabilities: Callable[[np.ndarray], np.ndarray],
-    immigrants: Callable[[np.ndarray], np.ndarray],
+    probabilities: Callable[[np.ndarray], np.ndarray | GroupProbabilities],
+    immigrants: Callable[[np.ndarray | GroupProbabilities], np.ndarray],
     tolerance: float,
     max_rounds: int,
     warn_above: float,
@@ -98,9 +98,9 @@ def calibrate_amenities(
     census_year: int,
     persons_per_agent: int,
     migration: MigrationParams,
-    status_quo_probabilities: Callable[[np.ndarray], np.ndarray],
+    status_quo_probabilities: Callable[[np.ndarray], np.ndarray | GroupProbabilities],
     natural_increase: np.ndarray,
-    immigrants: Callable[[np.ndarray], np.ndarray],
+    immigrants: Callable[[np.ndarray | GroupProbabilities], np.ndarray],
     tolerance: float = 1e-10,
     max_rounds: int = 1000,
     warn_above: float = 1e-4,
@@ -123,7 +123,8 @@ def calibrate_amenities(
         persons_per_agent: Residents per talent agent.
         migration: The migration parameters (``amenities`` is the mode).
         status_quo_probabilities: Location-choice probabilities under the status-quo
-            settlement policy at the given amenities.
+            settlement policy at the given amenities: the full table, or the rows of the
+            groups with agents and of the rest of China (:class:`GroupProbabilities`).
         natural_increase: ``(n,)`` yearly births less deaths per resident at the start.
         immigrants: Expected arrivals from the rest of China (agents, ``(n,)``) for given
             choice probabilities.

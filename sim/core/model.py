@@ -233,11 +233,18 @@ class YRDModel(mesa.Model):
         rates = [self.data.vital_rate(p, year) for p in self.data.cities["province"]]
         return np.array([r[0] for r in rates]), np.array([r[1] for r in rates])
 
-    def _expected_immigrants(self, probabilities: np.ndarray) -> np.ndarray:
+    def _expected_immigrants(
+        self, probabilities: np.ndarray | talent_decisions.GroupProbabilities
+    ) -> np.ndarray:
         """Expected arrivals from the rest of China into each city (agents)."""
-        expected = demography.expected_immigrants(
-            self.rest, probabilities, self.params.migration.reconsider_share
-        )
+        share = self.params.migration.reconsider_share
+        if isinstance(probabilities, talent_decisions.GroupProbabilities):
+            n = self.n_cities
+            expected = demography.expected_immigrants_by_skill(
+                self.rest, probabilities.block(n, n), share
+            )
+        else:
+            expected = demography.expected_immigrants(self.rest, probabilities, share)
         return expected.sum(axis=0) / self.config.persons_per_agent
 
     def _status_quo_probabilities(self, amenity: np.ndarray) -> np.ndarray:
@@ -296,7 +303,9 @@ class YRDModel(mesa.Model):
             )
         )
 
-    def _amenity_solve_probabilities(self, amenity: np.ndarray) -> np.ndarray:
+    def _amenity_solve_probabilities(
+        self, amenity: np.ndarray
+    ) -> talent_decisions.GroupProbabilities:
         """:meth:`_status_quo_probabilities` where the amenity solve reads them.
 
         The solve reads the rows of the groups that have talent and the rest of China's own
@@ -322,7 +331,7 @@ class YRDModel(mesa.Model):
             )
         base, population, outside = self._amenity_terms
         utility = talent_decisions.destination_utility(base, amenity, population, outside)
-        return self._amenity_choice.table(utility)
+        return self._amenity_choice.rows(utility)
 
     def _update_population(self) -> None:
         city_decisions.count_residents(
