@@ -14,7 +14,8 @@
    condition on an outcome holds (e.g. ``central_area_gdp_pc_ratio <= 1.2``), with EMA
    Workbench's implementation (the optional extra ``explore``): the peeling trajectory
    (coverage, density, restricted dimensions of every box), the chosen box (the densest box
-   whose coverage is at least ``min_coverage``; fewer restricted dimensions break ties), its
+   whose coverage is at least ``min_coverage`` and that restricts at most ``max_restricted``
+   inputs; fewer restricted dimensions break ties), its
    limits and statistics, and extra-trees feature scores of every input for the condition
    and for each outcome (Jaxa-Rozen & Kwakkel 2018).
 
@@ -344,6 +345,7 @@ def discover(
     peel_alpha: float = 0.05,
     mass_min: float = 0.05,
     min_coverage: float = 0.5,
+    max_restricted: int = 3,
     seed: int = 0,
 ) -> Discovery:
     """PRIM boxes and feature scores for the points where ``condition`` holds.
@@ -357,6 +359,8 @@ def discover(
         peel_alpha: Share of points peeled at each step.
         mass_min: Smallest share of points a box may hold.
         min_coverage: Least coverage of the chosen box.
+        max_restricted: Most inputs the chosen box may restrict (few restricted inputs make
+            a box a scenario one can state; Bryant & Lempert 2010).
         seed: Seed of the extra trees.
 
     Raises:
@@ -394,7 +398,10 @@ def discover(
             "cases": pt["k"].astype(int),
         }
     )
-    eligible = trajectory[trajectory["coverage"] >= min_coverage]
+    eligible = trajectory[
+        (trajectory["coverage"] >= min_coverage)
+        & (trajectory["restricted_dims"] <= max_restricted)
+    ]
     if eligible.empty:
         eligible = trajectory
     best = eligible.sort_values(

@@ -56,6 +56,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--block", type=int, default=8, help="points per saved block")
     parser.add_argument("--threshold", type=float, default=0.8, help="PRIM density threshold")
     parser.add_argument("--min-coverage", type=float, default=0.5, help="of the chosen box")
+    parser.add_argument(
+        "--max-restricted", type=int, default=3, help="most inputs the chosen box restricts"
+    )
     return parser
 
 
@@ -111,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
                 names,
                 threshold=args.threshold,
                 min_coverage=args.min_coverage,
+                max_restricted=args.max_restricted,
                 seed=args.sample_seed,
             )
             out = Path(args.out_dir)
