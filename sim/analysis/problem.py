@@ -94,7 +94,10 @@ class Parameter:
                 f"{self.name}: {value!r} is not a number; allowed: {self.low} to {self.high}"
             )
         number = float(value)
-        if not math.isfinite(number) or not (self.low <= number <= self.high):
+        # Samplers' arithmetic may land a rounding error outside a bound (SALib's Morris grid
+        # gives -0.19999999999999996 for -0.2): allowed, and passed on unchanged.
+        slack = 1e-9 * (self.high - self.low)
+        if not math.isfinite(number) or not (self.low - slack <= number <= self.high + slack):
             raise ConfigError(
                 f"{self.name}: {number!r} is outside its bounds; allowed: {self.low} to "
                 f"{self.high} ({self.unit})"
