@@ -7,6 +7,12 @@ Python API for embedding the model::
     result = sim.simulate(config)
     result.metrics  # pandas DataFrame, one row per year
 
+Many runs over levers and uncertainties (named outcomes, all cores)::
+
+    sim.problem().salib()                      # the SALib problem of the one specification
+    sim.evaluate(voucher_subsidy_rate=0.6)     # {outcome: value} of one run
+    sim.evaluate_batch(points)                 # one row per point, identical to evaluate
+
 The simulation core (:mod:`sim.core.model`, :mod:`sim.core.run`) does not import Hydra; only
 :func:`load_config` (through :mod:`sim.hydra.compose`) and the CLI do.
 """
