@@ -130,6 +130,43 @@ class IndexedAgent(mesa.Agent):
         return agents
 
 
+def remove_indexed(model: mesa.Model, agents: list[Any], rows: Iterable[int]) -> None:
+    """Remove the agents ``agents[i]`` for ``i`` in ``rows`` from the model; set them to None.
+
+    What ``agents[i].remove()`` does for each (the agent leaves ``model.agents`` and
+    ``model.agents_by_type``; an agent already gone is skipped), without Mesa's per-agent call
+    chain (a context manager, two method calls and a debug message formatted per agent).
+    Falls back to ``Agent.remove`` for an agent class that overrides it or a model that
+    registers agents differently.
+
+    Args:
+        model: The model the agents belong to.
+        agents: The model's list of agents by row (entries are set to None).
+        rows: The rows to remove.
+    """
+    rows = rows.tolist() if hasattr(rows, "tolist") else list(rows)
+    if not rows:
+        return
+    kinds = {type(agents[i]) for i in rows}
+    if not _bulk_registration_supported(model) or any(
+        kind.remove is not Agent.remove for kind in kinds
+    ):
+        for index in rows:
+            agents[index].remove()
+            agents[index] = None
+        return
+    registry = model._agents
+    every = model._all_agents._agents
+    by_type = {kind: model._agents_by_type[kind]._agents for kind in kinds}
+    for index in rows:
+        agent = agents[index]
+        agents[index] = None
+        if agent in registry:
+            del registry[agent]
+            del by_type[type(agent)][agent]
+            del every[agent]
+
+
 class StateField:
     """Read-only attribute of an :class:`IndexedAgent`: ``model.<store>.<name>[index]``.
 

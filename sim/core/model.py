@@ -30,13 +30,21 @@ from agents import city as city_decisions
 from agents import demography
 from agents import firm as firm_decisions
 from agents import talent as talent_decisions
+from agents.base import remove_indexed
 from agents.city import CityAgent, CityState, access_index
 from agents.firm import FirmAgent
 from agents.talent import LocationInputs, TalentAgent
 from sim.config.checks import check_against_data
 from sim.config.schema import SimConfig
-from sim.core.amenities import calibrate_amenities
-from sim.core.data import PROVINCIAL_CAPITALS, RegionData, great_circle_km, load_region_data
+from sim.core.amenities import AmenityCache, calibrate_amenities
+from sim.core.data import (
+    CENSUS_YEARS,
+    HISTORY_CENSUS_YEARS,
+    PROVINCIAL_CAPITALS,
+    RegionData,
+    great_circle_km,
+    load_region_data,
+)
 from sim.core.initial_state import initial_firms, initial_talent
 from sim.core.network import TransportNetwork
 from sim.core.policies import ResidencyArrays, residency_arrays, voucher_arrays
@@ -50,6 +58,9 @@ class YRDModel(mesa.Model):
     Args:
         config: A validated run configuration (levers, parameters, horizon, scale, seed).
         data: The region's data; loaded from ``config.data_dir`` when omitted.
+        amenity_cache: Solved amenities of earlier models to reuse when this model's solve
+            would read exactly the same inputs (batches of runs; see
+            :class:`sim.core.amenities.AmenityCache`).
 
     Attributes:
         year: The year of the state the model holds (the last recorded year).
@@ -60,7 +71,12 @@ class YRDModel(mesa.Model):
         recorder: The yearly records.
     """
 
-    def __init__(self, config: SimConfig, data: RegionData | None = None) -> None:
+    def __init__(
+        self,
+        config: SimConfig,
+        data: RegionData | None = None,
+        amenity_cache: AmenityCache | None = None,
+    ) -> None:
         super().__init__(rng=config.seed)
         self.config = config
         self.data = data if data is not None else load_region_data(config.data_dir)
@@ -168,17 +184,25 @@ class YRDModel(mesa.Model):
             innovation_index=np.ones(n),
         )
         self._produce()
-        self.amenities = calibrate_amenities(
-            self.cities.population,
-            self.talent,
-            self.data,
-            config.census_year,
-            config.persons_per_agent,
-            self.params.migration,
-            self._status_quo_probabilities,
-            natural_increase=self.birth_rate - self.death_rate,
-            immigrants=self._expected_immigrants,
-        )
+        self._amenity_choice: talent_decisions.GroupChoice | None = None
+        key = self._amenity_key() if amenity_cache is not None else None
+        solved = amenity_cache.get(key) if amenity_cache is not None else None
+        if solved is None:
+            solved = calibrate_amenities(
+                self.cities.population,
+                self.talent,
+                self.data,
+                config.census_year,
+                config.persons_per_agent,
+                self.params.migration,
+                self._amenity_solve_probabilities,
+                natural_increase=self.birth_rate - self.death_rate,
+                immigrants=self._expected_immigrants,
+            )
+            if amenity_cache is not None:
+                amenity_cache.put(key, solved)
+        self.amenities = solved
+        self._amenity_choice = None
         self.amenities_used = self.amenities.mode
         self.amenity = self.amenities.at(0)
 
@@ -209,17 +233,105 @@ class YRDModel(mesa.Model):
         rates = [self.data.vital_rate(p, year) for p in self.data.cities["province"]]
         return np.array([r[0] for r in rates]), np.array([r[1] for r in rates])
 
-    def _expected_immigrants(self, probabilities: np.ndarray) -> np.ndarray:
+    def _expected_immigrants(
+        self, probabilities: np.ndarray | talent_decisions.GroupProbabilities
+    ) -> np.ndarray:
         """Expected arrivals from the rest of China into each city (agents)."""
-        expected = demography.expected_immigrants(
-            self.rest, probabilities, self.params.migration.reconsider_share
-        )
+        share = self.params.migration.reconsider_share
+        if isinstance(probabilities, talent_decisions.GroupProbabilities):
+            n = self.n_cities
+            expected = demography.expected_immigrants_by_skill(
+                self.rest, probabilities.block(n, n), share
+            )
+        else:
+            expected = demography.expected_immigrants(self.rest, probabilities, share)
         return expected.sum(axis=0) / self.config.persons_per_agent
 
     def _status_quo_probabilities(self, amenity: np.ndarray) -> np.ndarray:
         """Location-choice probabilities under the status-quo settlement policy."""
         self.amenity = amenity
         return self._location_probabilities(self.status_quo_residency)
+
+    def _amenity_key(self) -> str:
+        """Digest of everything the amenity solve reads (:class:`AmenityCache`).
+
+        The start populations and talent groups, the status-quo choice terms at zero amenity
+        (wages, housing, population, penalties, barriers, moving costs), the rest of China,
+        natural increase, the censuses the targets come from, and the migration parameters.
+        """
+        n = self.n_cities
+        inputs = talent_decisions.location_inputs(
+            self.cities,
+            np.zeros(n),
+            self.params.migration,
+            self.distance_km,
+            self.same_province,
+            outside_utility=talent_decisions.outside_utility(
+                self.rest_income(),
+                self.rest.population,
+                self.params.labour.high_skill_efficiency,
+                self.params.migration,
+            ),
+            settlement_barrier=self.status_quo_residency.settlement_barrier,
+            public_service_access=self.status_quo_residency.public_service_access,
+            flexible_talent=self.status_quo_residency.flexible_talent,
+        )
+        censuses = [
+            self.data.census_population(year)
+            for year in (*HISTORY_CENSUS_YEARS, *CENSUS_YEARS)
+            if year <= self.config.census_year
+        ]
+        return AmenityCache.key(
+            (
+                self.params.migration.model_dump_json(),
+                self.config.census_year,
+                self.config.persons_per_agent,
+                self.cities.population,
+                talent_decisions.group_counts(self.talent, n),
+                inputs.destination_utility,
+                inputs.public_service_penalty,
+                inputs.entry_barrier,
+                inputs.moving_cost,
+                inputs.home_bias,
+                inputs.flexible_talent,
+                self.rest.population,
+                self.rest.income,
+                self.rest.high_skill_share,
+                self.birth_rate,
+                self.death_rate,
+                *censuses,
+            )
+        )
+
+    def _amenity_solve_probabilities(
+        self, amenity: np.ndarray
+    ) -> talent_decisions.GroupProbabilities:
+        """:meth:`_status_quo_probabilities` where the amenity solve reads them.
+
+        The solve reads the rows of the groups that have talent and the rest of China's own
+        row (its movers); only those are computed (:class:`agents.talent.GroupChoice`, bit
+        for bit the full table's rows), the others are zero, and the terms that do not change
+        between the solve's rounds are laid out once.
+        """
+        self.amenity = amenity
+        if self._amenity_choice is None:
+            inputs = self.location_inputs(self.status_quo_residency)
+            n = self.n_cities
+            living = np.flatnonzero(talent_decisions.group_counts(self.talent, n).ravel())
+            rest = (n * (n + 1) + n) * 2 + np.arange(2)
+            self._amenity_choice = talent_decisions.GroupChoice(
+                inputs, np.union1d(living, rest)
+            )
+            # Only the amenity changes between rounds: the rest of the destination utility
+            # (wages, housing, size, the rest of China) is computed once.
+            self._amenity_terms = (
+                talent_decisions.destination_base(self.cities, self.params.migration),
+                self.cities.population.copy(),
+                inputs.destination_utility[:, -1].copy(),
+            )
+        base, population, outside = self._amenity_terms
+        utility = talent_decisions.destination_utility(base, amenity, population, outside)
+        return self._amenity_choice.rows(utility)
 
     def _update_population(self) -> None:
         city_decisions.count_residents(
@@ -360,9 +472,7 @@ class YRDModel(mesa.Model):
         gone, survivors = firm_decisions.exit_firms(
             self.firms, self._stream("exit"), fp.exit_rate, self.n_cities
         )
-        for index in gone:
-            self.firm_agents[index].remove()
-            self.firm_agents[index] = None
+        remove_indexed(self, self.firm_agents, gone)
         self._counts.firm_exits = len(gone)
         self._counts.firm_relocations = firm_decisions.relocate_firms(
             self.firms,
@@ -417,9 +527,7 @@ class YRDModel(mesa.Model):
         self.rest.natural_increase()
 
     def _remove_talent_agents(self, rows: np.ndarray) -> None:
-        for index in rows:
-            self.talent_agents[index].remove()
-            self.talent_agents[index] = None
+        remove_indexed(self, self.talent_agents, rows)
 
     def _talent_stage(self) -> None:
         """Relocation of the talent that reconsiders, then hukou conversion."""

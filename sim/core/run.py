@@ -13,6 +13,7 @@ import pandas as pd
 from agents.base import gc_paused, release_agents
 from sim.config.schema import ConfigError, SimConfig
 from sim.config.validation import validate_config
+from sim.core.amenities import AmenityCache
 from sim.core.data import RegionData, load_region_data
 from sim.core.model import YRDModel
 
@@ -98,7 +99,9 @@ def check_arguments(config: object, data: object = None, progress: object = None
     validate_config(plain)
 
 
-def _set_up(config: SimConfig, data: RegionData) -> YRDModel:
+def _set_up(
+    config: SimConfig, data: RegionData, amenity_cache: AmenityCache | None = None
+) -> YRDModel:
     """Build the model; a start-up calibration that misses its targets is an error.
 
     Raises:
@@ -107,7 +110,7 @@ def _set_up(config: SimConfig, data: RegionData) -> YRDModel:
             sensitivity commands do while they try extreme values).
     """
     with warnings.catch_warnings(record=True) as caught:
-        model = YRDModel(config, data)
+        model = YRDModel(config, data, amenity_cache=amenity_cache)
     for warning in caught:
         text = str(warning.message)
         if issubclass(warning.category, RuntimeWarning) and text.startswith(_CALIBRATION_FAILED):
@@ -124,6 +127,7 @@ def simulate(
     config: SimConfig,
     data: RegionData | None = None,
     progress: ProgressCallback | None = None,
+    amenity_cache: AmenityCache | None = None,
 ) -> SimulationResult:
     """Run one scenario from ``start_year`` to ``end_year``.
 
@@ -131,6 +135,8 @@ def simulate(
         config: A validated configuration (e.g. from :func:`sim.load_config`).
         data: The region's data; loaded from ``config.data_dir`` when omitted.
         progress: Optional callback after each simulated year.
+        amenity_cache: Amenities solved by earlier runs of a batch, reused when this run's
+            solve reads the same inputs (the tables are the same either way).
 
     Returns:
         The run's tables; the same config and seed always give identical tables.
@@ -143,7 +149,7 @@ def simulate(
     # of its full passes visits them all, and the run creates no garbage cycles of its own
     # (see docs/PERFORMANCE.md). The agents are released in bulk when the run is over.
     with gc_paused():
-        model = _set_up(config, data)
+        model = _set_up(config, data, amenity_cache)
         info = {
             "talent_agents": len(model.talent),
             "firm_agents_at_start": int(model.firms.alive.sum()),
