@@ -23,6 +23,9 @@ from agents.talent import GroupProbabilities, TalentArrays, expected_population,
 from sim.config.parameters import MigrationParams
 from sim.core.data import CENSUS_YEARS, HISTORY_CENSUS_YEARS, RegionData
 
+#: Differences kept by the Anderson mixing of the amenity solve (see :func:`_solve`).
+ANDERSON_MEMORY = 8
+
 
 @dataclass(frozen=True)
 class Amenities:
@@ -62,11 +65,29 @@ def _solve(
     """Amenities at which the expected first-year populations equal ``target``.
 
     Fixed-point iteration on log expected population (the amenity of a city raises the
-    expected population of that city at rate about ``reconsider_share``).
+    expected population of that city at rate about ``reconsider_share``), accelerated by
+    Anderson mixing (type II, the last ``ANDERSON_MEMORY`` differences): the damped step
+    ``g(a) = a + 0.9 error(a) / reconsider_share`` is the map, and each new amenity is the
+    combination of its latest images whose residual is least in the least-squares sense. A
+    step that does not reduce the residual (Euclidean norm) is undone: the iteration goes
+    back to the previous amenities, takes the plain damped step from them and forgets its
+    history, so an accelerated step is kept only when it improves on the last accepted one.
+    The rounds (each one evaluation of the expected populations) are counted against
+    ``max_rounds``, and the stopping rule is the one of the plain iteration: the largest
+    error in log population below ``tolerance``. Nothing is random and the least-squares
+    problems are tiny (at most ``n x ANDERSON_MEMORY``), so a seed gives the same amenities
+    whatever the thread count.
+
+    References:
+        Walker, H. F. & Ni, P. (2011). Anderson acceleration for fixed-point iterations.
+        SIAM Journal on Numerical Analysis 49(4), 1715-1735.
     """
     amenity = np.zeros(len(target))
-    step = 1.0 / reconsider_share if reconsider_share > 0 else 0.0
+    step = 0.9 / reconsider_share if reconsider_share > 0 else 0.0
     error = np.zeros(len(target))
+    # The history of iterates and residuals (damped steps) of the Anderson mixing.
+    iterates: list[np.ndarray] = []
+    residuals: list[np.ndarray] = []
     for _ in range(max_rounds):
         chances = probabilities(amenity)
         arrivals = immigrants(chances)
@@ -78,7 +99,22 @@ def _solve(
             break
         # The rest of China's amenity is the zero of the scale (the region is open, so the
         # level of the cities' amenities sets the exchange with it).
-        amenity = amenity + 0.9 * step * error
+        residual = step * error
+        if iterates and np.linalg.norm(residual) > np.linalg.norm(residuals[-1]):
+            # Safeguard: back to the last accepted amenities and their plain damped step.
+            amenity = iterates[-1] + residuals[-1]
+            iterates.clear()
+            residuals.clear()
+            continue
+        iterates.append(amenity)
+        residuals.append(residual)
+        del iterates[: -(ANDERSON_MEMORY + 1)], residuals[: -(ANDERSON_MEMORY + 1)]
+        amenity = amenity + residual
+        if len(iterates) > 1:
+            moves = np.diff(np.array(iterates), axis=0).T
+            changes = np.diff(np.array(residuals), axis=0).T
+            weights = np.linalg.lstsq(changes, residual, rcond=None)[0]
+            amenity = amenity - (moves + changes) @ weights
     # Iterating on to ``tolerance`` is for exact reproducibility; an error in log
     # population below ``warn_above`` (0.01 % of a city) does not matter to any result.
     if np.abs(error).max() >= warn_above:
