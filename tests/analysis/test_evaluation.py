@@ -52,6 +52,7 @@ def test_tables_are_byte_identical_to_the_code_before_the_speed_ups(scenario, re
     assert _digests(sim.simulate(config, data=region)) == PINNED[scenario]
 
 
+@pytest.mark.slow
 def test_amenity_cache_reuses_a_solve_only_when_its_inputs_are_the_same(region):
     base = sim.load_config(["scenario=integrated", *SHORT])
     evaluator = Evaluator(base, region)

@@ -85,6 +85,7 @@ def test_a_stopped_exploration_resumes_where_it_stopped_and_other_settings_are_r
     assert sorted(p.name for p in out.rglob("*")) == before  # nothing deleted
 
 
+@pytest.mark.slow
 def test_prim_finds_the_box_where_a_synthetic_condition_holds():
     pytest.importorskip("ema_workbench")
     rng = np.random.default_rng(0)
@@ -114,6 +115,7 @@ def test_prim_finds_the_box_where_a_synthetic_condition_holds():
         discover(table, Condition.parse("central_area_gdp_pc_ratio > 9"), ["voucher_subsidy_rate"])
 
 
+@pytest.mark.slow
 def test_explore_command_writes_the_table_tables_and_figures(tmp_path, capsys):
     pytest.importorskip("ema_workbench")
     out = tmp_path / "x"

@@ -7,6 +7,8 @@ folder; the run then reuses both (sim.hydra.app.remember_checked).
 import subprocess
 import sys
 
+import pytest
+
 SCRIPT = """
 import sys
 import sim.config.validation as validation
@@ -38,6 +40,7 @@ finally:
 """
 
 
+@pytest.mark.slow
 def test_a_run_validates_and_loads_once(tmp_path):
     argv = ["end_year=2021", "persons_per_agent=5000", "output.figures=false"]
     out = subprocess.run(

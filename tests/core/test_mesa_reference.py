@@ -71,6 +71,7 @@ def test_reference_agents_make_the_models_choices_agent_by_agent(model):
     assert homogeneity_p_value(a, b) > 0.99
 
 
+@pytest.mark.slow
 def test_reference_and_model_flows_are_statistically_the_same_with_other_numbers(model):
     n = model.n_cities + 1
     for year in range(2):

@@ -78,6 +78,7 @@ def test_map_indicators_follow_the_city_table(stepped):
         model.city_values("happiness")
 
 
+@pytest.mark.slow
 def test_start_year_shows_no_change_and_no_flows(settings, region):
     model = ExplorerModel(settings, region)
     assert (model.city_values("population_change") == 0).all()

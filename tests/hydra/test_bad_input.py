@@ -415,6 +415,7 @@ def test_cli_wired_debug_switch_shows_the_traceback(tmp_path):
     assert "Traceback" in completed.stderr and "ConfigError" in completed.stderr
 
 
+@pytest.mark.slow
 def test_cli_wired_refuses_a_folder_of_others_and_keeps_its_figures(tmp_path):
     """hydra.run.dir=docs with output.figures=false used to delete every figure in docs/."""
     docs = tmp_path / "docs"
@@ -430,6 +431,7 @@ def test_cli_wired_refuses_a_folder_of_others_and_keeps_its_figures(tmp_path):
     assert sorted(p.name for p in docs.iterdir()) == ["README.md", "figures"]  # nothing added
 
 
+@pytest.mark.slow
 def test_cli_wired_sweep_with_one_bad_combination_runs_nothing(tmp_path):
     completed = _yrdsim(
         "-m", "start_year=2020,2022", "end_year=2022,2021", f"hydra.sweep.dir={tmp_path}/s"
