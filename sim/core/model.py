@@ -260,22 +260,7 @@ class YRDModel(mesa.Model):
         natural increase, the censuses the targets come from, and the migration parameters.
         """
         n = self.n_cities
-        inputs = talent_decisions.location_inputs(
-            self.cities,
-            np.zeros(n),
-            self.params.migration,
-            self.distance_km,
-            self.same_province,
-            outside_utility=talent_decisions.outside_utility(
-                self.rest_income(),
-                self.rest.population,
-                self.params.labour.high_skill_efficiency,
-                self.params.migration,
-            ),
-            settlement_barrier=self.status_quo_residency.settlement_barrier,
-            public_service_access=self.status_quo_residency.public_service_access,
-            flexible_talent=self.status_quo_residency.flexible_talent,
-        )
+        inputs = self.location_inputs(self.status_quo_residency, amenity=np.zeros(n))
         censuses = [
             self.data.census_population(year)
             for year in (*HISTORY_CENSUS_YEARS, *CENSUS_YEARS)
@@ -363,16 +348,19 @@ class YRDModel(mesa.Model):
         """City TFP, labour allocation, firm output, city GDP, wages and housing cost."""
         city_decisions.produce(self.cities, self.firms, self.year, self.start, self.params.labour)
 
-    def location_inputs(self, residency: ResidencyArrays | None = None) -> LocationInputs:
+    def location_inputs(
+        self, residency: ResidencyArrays | None = None, amenity: np.ndarray | None = None
+    ) -> LocationInputs:
         """The city-level terms of this year's location choice (see :class:`LocationInputs`).
 
         Args:
             residency: The settlement policy in force (the scenario's when omitted).
+            amenity: The cities' amenities (the model's when omitted).
         """
         residency = residency if residency is not None else self.residency
         return talent_decisions.location_inputs(
             self.cities,
-            self.amenity,
+            self.amenity if amenity is None else amenity,
             self.params.migration,
             self.distance_km,
             self.same_province,
