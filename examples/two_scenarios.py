@@ -17,6 +17,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+from matplotlib.ticker import MaxNLocator
 
 import sim
 
@@ -53,6 +54,7 @@ def main(argv: list[str] | None = None) -> Path:
             shown = metrics.iloc[1:] if column == "innovations" else metrics
             ax.plot(shown["year"], shown[column], label=scenario)
         ax.set_title(label, fontsize=9)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # whole years, no 2020.5
     axes.flat[0].legend()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
