@@ -39,6 +39,7 @@ from matplotlib.collections import LineCollection, PathCollection
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, PathPatch
 
+from agents.base import gc_paused
 from sim.core.recording import HEADLINE_INDICATORS
 from sim.figures.geometry import MapGeometry, map_geometry
 from sim.figures.labels import city_labels, short_name, spread_labels
@@ -56,6 +57,7 @@ from sim.figures.style import (
     TWO_COLUMN,
     city_label_font,
     finish_panel_grid,
+    fit_panel_grid,
     new_figure,
     panel_no_data,
     plain_formatter,
@@ -320,8 +322,7 @@ def plot_headline_timeseries(metrics: pd.DataFrame, stem: Path) -> list[Path]:
     n = len(present)
     ncols = 3 if n > 4 else max(n, 1)
     nrows = max(math.ceil(n / ncols), 1)
-    fig = new_figure((TWO_COLUMN, 0.4 + 1.75 * nrows))
-    fig.get_layout_engine().set(w_pad=0.06, h_pad=0.06, wspace=0.08, hspace=0.1)
+    fig = new_figure((TWO_COLUMN, 0.4 + 1.75 * nrows), layout=None)
     axes = fig.subplots(nrows, ncols, squeeze=False)
 
     if data.empty:
@@ -340,6 +341,7 @@ def plot_headline_timeseries(metrics: pd.DataFrame, stem: Path) -> list[Path]:
             color="#666666",
         )
         ax.set_axis_off()
+        fit_panel_grid(fig, axes, 1)
         return save_figure(fig, stem)
 
     letters = "abcdefghijklmnopqrstuvwxyz"
@@ -369,6 +371,7 @@ def plot_headline_timeseries(metrics: pd.DataFrame, stem: Path) -> list[Path]:
             _add_target_line(ax, y.to_numpy()[ok], CENTRAL_AREA_TARGET)
 
     finish_panel_grid(axes, n)
+    fit_panel_grid(fig, axes, n)
     return save_figure(fig, stem)
 
 
@@ -427,7 +430,7 @@ def plot_net_migration(cities: pd.DataFrame, stem: Path) -> list[Path]:
     change = change.sort_values(["change_k", "name"], ascending=[True, False], na_position="first")
     n = len(change)
 
-    fig = new_figure((ONE_COLUMN, 0.9 + 0.125 * max(n, 5)))
+    fig = new_figure((ONE_COLUMN, 0.9 + 0.125 * max(n, 5)), layout=None)
     ax = fig.add_subplot()
     ypos = np.arange(n)
     colors = [PROVINCE_COLORS.get(p, OTHER_PROVINCE_COLOR) for p in change["province"]]
@@ -459,8 +462,13 @@ def plot_net_migration(cities: pd.DataFrame, stem: Path) -> list[Path]:
     handles = [
         Patch(facecolor=PROVINCE_COLORS.get(p, OTHER_PROVINCE_COLOR), label=p) for p in order
     ]
-    if order == ["Other"]:  # no province information: a one-entry legend says nothing
-        return save_figure(fig, stem)
+    if order != ["Other"]:  # no province information: a one-entry legend says nothing
+        _province_legend(ax, handles)
+    fit_panel_grid(fig, np.array([[ax]]), 1)
+    return save_figure(fig, stem)
+
+
+def _province_legend(ax: Axes, handles: list[Patch]) -> None:
     ax.legend(
         handles=handles,
         title="Province",
@@ -470,7 +478,6 @@ def plot_net_migration(cities: pd.DataFrame, stem: Path) -> list[Path]:
         edgecolor="none",
         title_fontsize=BASE_FONT_SIZE,
     )
-    return save_figure(fig, stem)
 
 
 def write_run_figures(
@@ -499,11 +506,12 @@ def write_run_figures(
     figures_dir = Path(figures_dir)
     figures_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    written += plot_population_change_map(
-        cities, boundaries, figures_dir / "population_change_map", labels=labels
-    )
-    written += plot_headline_timeseries(metrics, figures_dir / "headline_indicators")
-    written += plot_net_migration(cities, figures_dir / "population_change_by_city")
+    with gc_paused():  # one pause for the three (see sim.figures.style.styled)
+        written += plot_population_change_map(
+            cities, boundaries, figures_dir / "population_change_map", labels=labels
+        )
+        written += plot_headline_timeseries(metrics, figures_dir / "headline_indicators")
+        written += plot_net_migration(cities, figures_dir / "population_change_by_city")
     return written
 
 

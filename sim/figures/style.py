@@ -22,7 +22,9 @@ from matplotlib import ticker
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import PlaceHolderLayoutEngine
 
+from agents.base import gc_paused
 from sim.runs.atomic import write_atomic
 from sim.runs.datapackage import current_figure_stamp
 from sim.runs.provenance import git_commit, package_version
@@ -178,6 +180,9 @@ _STYLE: dict[str, Any] = {
     # Regular weight: one font file embedded per PDF rather than two (and half the time).
     "axes.titleweight": "normal",
     "axes.titlelocation": "left",
+    # Titles sit just above the axes (no figure puts tick labels on top): a fixed place spares
+    # matplotlib from measuring every axes' top decorations at each layout and draw.
+    "axes.titley": 1.0,
     "axes.labelsize": BASE_FONT_SIZE,
     "axes.linewidth": 0.6,
     "axes.spines.top": False,
@@ -213,19 +218,29 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 
 
 def styled(func: _F) -> _F:
-    """Run ``func`` inside the module's ``rc_context`` (creation and saving both need it)."""
+    """Run ``func`` inside the module's ``rc_context`` (creation and saving both need it).
+
+    The cyclic garbage collector is paused meanwhile: drawing makes many short-lived objects,
+    and each full collection it triggered visited every object of the process (~0.4 s after
+    a run, a fifth of drawing its figures). The figures' garbage is collected afterwards.
+    """
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        with matplotlib.rc_context({**_STYLE, "font.family": text_font()}):
+        with gc_paused(), matplotlib.rc_context({**_STYLE, "font.family": text_font()}):
             return func(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
 
 
-def new_figure(figsize: tuple[float, float]) -> Figure:
-    """Create a pyplot-free figure with an Agg canvas and constrained layout."""
-    fig = Figure(figsize=figsize, layout="constrained")
+def new_figure(figsize: tuple[float, float], layout: str | None = "constrained") -> Figure:
+    """Create a pyplot-free figure with an Agg canvas and (by default) constrained layout.
+
+    ``layout=None``: no layout engine; the caller places the axes (e.g. :func:`fit_panel_grid`).
+    """
+    # At the PNG's resolution, the layout and the PNG share one Agg renderer and so its cache of
+    # text extents (at 100 dpi every text was measured again for the PNG).
+    fig = Figure(figsize=figsize, dpi=PNG_DPI, layout=layout)
     FigureCanvasAgg(fig)
     return fig
 
@@ -253,6 +268,63 @@ def finish_panel_grid(axes: np.ndarray, n: int, xlabel: str = "Year") -> None:
             axes[used[-1], col].set_xlabel(xlabel)
             for row in used[:-1]:
                 axes[row, col].tick_params(axis="x", labelbottom=False)
+
+
+def fit_panel_grid(
+    fig: Figure,
+    axes: np.ndarray,
+    n: int,
+    *,
+    pad: float = 0.06,
+    wgap: float = 0.22,
+    hgap: float = 0.12,
+) -> None:
+    """Place a grid of equal panels so that their decorations fit, measuring them once.
+
+    Constrained layout measures every panel's ticks, labels and title twice per layout (a
+    third of a run's time series figure). The panels' decorations do not depend on their size
+    here (fixed tick locators), so one measurement places them: each column is as wide as
+    its widest left and right decorations need, each row as its title and its x tick labels.
+
+    Args:
+        fig: A figure without layout engine (``new_figure(..., layout=None)``).
+        axes: ``(rows, cols)`` axes, the first ``n`` (row by row) in use, the others off.
+        n: Number of panels in use.
+        pad: Margin around the whole grid (inches).
+        wgap: Space between the decorations of neighbouring columns (inches).
+        hgap: Space between the decorations of neighbouring rows (inches).
+    """
+    nrows, ncols = axes.shape
+    renderer = fig.canvas.get_renderer()
+    dpi = fig.dpi
+    left, right = np.zeros(ncols), np.zeros(ncols)
+    bottom, top = np.zeros(nrows), np.zeros(nrows)
+    for k in range(n):
+        row, col = divmod(k, ncols)
+        ax = axes[row, col]
+        box = ax.get_window_extent(renderer)
+        tight = ax.get_tightbbox(renderer, for_layout_only=True)
+        if tight is None:
+            continue
+        left[col] = max(left[col], (box.x0 - tight.x0) / dpi)
+        right[col] = max(right[col], (tight.x1 - box.x1) / dpi)
+        bottom[row] = max(bottom[row], (box.y0 - tight.y0) / dpi)
+        top[row] = max(top[row], (tight.y1 - box.y1) / dpi)
+    width, height = fig.get_size_inches()
+    panel_w = (width - 2 * pad - left.sum() - right.sum() - (ncols - 1) * wgap) / ncols
+    panel_h = (height - 2 * pad - bottom.sum() - top.sum() - (nrows - 1) * hgap) / nrows
+    if panel_w <= 0 or panel_h <= 0:
+        raise ValueError(f"figure of {width:g} x {height:g} in too small for {n} panels")
+    for k in range(nrows * ncols):
+        row, col = divmod(k, ncols)
+        x0 = pad + left[: col + 1].sum() + right[:col].sum() + col * (panel_w + wgap)
+        y1 = height - pad - top[: row + 1].sum() - bottom[:row].sum() - row * (panel_h + hgap)
+        axes[row, col].set_position(
+            [x0 / width, (y1 - panel_h) / height, panel_w / width, panel_h / height]
+        )
+    # Placed: the figure fills its canvas as it is (the placeholder engine tells save_figure
+    # so, sparing it the tight bounding box).
+    fig.set_layout_engine(PlaceHolderLayoutEngine(adjust_compatible=True, colorbar_gridspec=True))
 
 
 @functools.cache
@@ -310,40 +382,38 @@ def save_figure(fig: Figure, stem: Path) -> list[Path]:
     stem.parent.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     png_meta, pdf_meta = figure_metadata(stem)
-    try:
-        # Lay the figure out and measure its tight bounding box once for both files: with
-        # bbox_inches="tight" and a layout engine, every savefig would lay out and draw the
-        # figure twice (half of the figures' time, see docs/PERFORMANCE.md).
-        renderer = fig.canvas.get_renderer()
-        engine = fig.get_layout_engine()
-        # A figure laid out by its engine (new_figure: constrained, possibly frozen as "none"
-        # once its labels were placed) already fills its canvas; only one without an engine
-        # needs the (costly: a pass over every text) tight bounding box.
-        bbox = None if engine is not None else fig.get_tightbbox(renderer).padded(_PAD_INCHES)
-        if engine is not None:
-            engine.execute(fig)  # a no-op for the placeholder engine of layout "none"
-            # No engine at all (not "none", whose placeholder still makes savefig draw twice).
-            with matplotlib.rc_context(
-                {"figure.autolayout": False, "figure.constrained_layout.use": False}
-            ):
-                fig.set_layout_engine(None)
-        for suffix, metadata, extra in (
-            (".png", png_meta, {"pil_kwargs": {"compress_level": PNG_COMPRESSION}}),
-            (".pdf", pdf_meta, {}),
+    # Lay the figure out and measure its tight bounding box once for both files: with
+    # bbox_inches="tight" and a layout engine, every savefig would lay out and draw the
+    # figure twice (half of the figures' time, see docs/PERFORMANCE.md).
+    renderer = fig.canvas.get_renderer()
+    engine = fig.get_layout_engine()
+    # A figure laid out by its engine (new_figure: constrained, possibly frozen as "none"
+    # once its labels were placed) already fills its canvas; only one without an engine
+    # needs the (costly: a pass over every text) tight bounding box.
+    bbox = None if engine is not None else fig.get_tightbbox(renderer).padded(_PAD_INCHES)
+    if engine is not None:
+        engine.execute(fig)  # a no-op for the placeholder engine of layout "none"
+        # No engine at all (not "none", whose placeholder still makes savefig draw twice).
+        with matplotlib.rc_context(
+            {"figure.autolayout": False, "figure.constrained_layout.use": False}
         ):
-            path = stem.with_name(stem.name + suffix)
+            fig.set_layout_engine(None)
+    for suffix, metadata, extra in (
+        (".png", png_meta, {"pil_kwargs": {"compress_level": PNG_COMPRESSION}}),
+        (".pdf", pdf_meta, {}),
+    ):
+        path = stem.with_name(stem.name + suffix)
 
-            def draw(
-                target: Path, fmt: str = suffix[1:], meta: dict = metadata, more: dict = extra
-            ) -> None:
-                fig.savefig(
-                    target, format=fmt, dpi=PNG_DPI, bbox_inches=bbox, metadata=meta, **more
-                )
+        def draw(
+            target: Path, fmt: str = suffix[1:], meta: dict = metadata, more: dict = extra
+        ) -> None:
+            fig.savefig(
+                target, format=fmt, dpi=PNG_DPI, bbox_inches=bbox, metadata=meta, **more
+            )
 
-            written.append(write_atomic(path, draw))
-    finally:
-        # The figure is not known to pyplot; clearing it breaks reference cycles early.
-        fig.clear()
+        written.append(write_atomic(path, draw))
+    # No fig.clear(): the figure is unknown to pyplot and is freed once dropped (clearing
+    # rebuilt every axes, ~0.1 s for a run's three figures).
     return written
 
 
