@@ -407,9 +407,7 @@ def save_figure(fig: Figure, stem: Path) -> list[Path]:
         def draw(
             target: Path, fmt: str = suffix[1:], meta: dict = metadata, more: dict = extra
         ) -> None:
-            fig.savefig(
-                target, format=fmt, dpi=PNG_DPI, bbox_inches=bbox, metadata=meta, **more
-            )
+            fig.savefig(target, format=fmt, dpi=PNG_DPI, bbox_inches=bbox, metadata=meta, **more)
 
         written.append(write_atomic(path, draw))
     # No fig.clear(): the figure is unknown to pyplot and is freed once dropped (clearing
