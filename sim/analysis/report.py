@@ -32,9 +32,12 @@ from sim.runs.datapackage import (
 from sim.runs.files import (
     COMPARISON_DIR,
     COMPARISON_FIELD_DESCRIPTIONS,
+    COMPARISON_FIELD_UNITS,
     COMPARISON_TABLE_DESCRIPTIONS,
     CONFIG_FILE,
     FIGURES_DIR,
+    GROUP_FIELD_DESCRIPTION,
+    GROUP_FIELD_UNIT,
     TABLE_FORMATS,
     read_json,
 )
@@ -518,12 +521,18 @@ def write_tables(
                     out / f"{name}.parquet", lambda p, f=frame: write_parquet(f, p, stamp)
                 )
             )
+        described = {**COMPARISON_FIELD_DESCRIPTIONS, **compare.VOUCHER_RETURN_COLUMNS}
+        groups = [str(c) for c in frame.columns if str(c) not in described]  # override keys
         resources += table_resource(
             name,
             frame,
             suffixes,
             COMPARISON_TABLE_DESCRIPTIONS.get(name, name),
-            descriptions=COMPARISON_FIELD_DESCRIPTIONS,
+            units={**COMPARISON_FIELD_UNITS, **dict.fromkeys(groups, GROUP_FIELD_UNIT)},
+            descriptions={
+                **described,
+                **{key: GROUP_FIELD_DESCRIPTION.format(key=key) for key in groups},
+            },
         )
     package = data_package("yrdsim-comparison", "yrdsim sweep comparison", resources, stamp)
     written.append(write_data_package(out, package))

@@ -31,6 +31,131 @@ _FIGURE_STAMP: ContextVar[dict[str, Any] | None] = ContextVar("yrdsim_figure_sta
 
 _MEDIA_TYPES = {".csv": "text/csv", ".parquet": "application/vnd.apache.parquet"}
 
+#: What each column of a run's tables means, by table (their units are declared with the columns
+#: in :data:`sim.core.recording.TABLE_UNITS`). Flows ("in the year") are what happened during
+#: the year; stocks are the state at its end. The start-year row holds the initial state, in
+#: which flows are 0 or missing.
+RUN_FIELD_DESCRIPTIONS: dict[str, dict[str, str]] = {
+    "metrics": {
+        "year": "Simulated year (the start year holds the initial state).",
+        "population": "Residents of the 41 cities at the end of the year.",
+        "high_skill": "High-skill residents of the 41 cities.",
+        "non_hukou": "Residents of the 41 cities without the local hukou of the city they live "
+        "in.",
+        "gdp": "Output of the 41 cities in the year.",
+        "gdp_per_capita": "Output of the 41 cities divided by their residents.",
+        "mean_wage": "Yearly wage averaged over all workers of the 41 cities (weighted by each "
+        "city's workers).",
+        "migrants": "Persons who moved from one of the 41 cities to another during the year.",
+        "migration_rate": "Inter-city migrants of the year divided by the residents.",
+        "hukou_conversions": "Residents who obtained the local hukou of their city during the "
+        "year.",
+        "births": "Births in the 41 cities during the year.",
+        "deaths": "Deaths in the 41 cities during the year.",
+        "immigrants": "Persons who moved into the 41 cities from the rest of China during the "
+        "year.",
+        "emigrants": "Persons who left the 41 cities for the rest of China during the year.",
+        "rest_of_china_population": "Residents of mainland China outside the 41 cities (the pool "
+        "that sends and receives movers).",
+        "innovations": "Innovations made by the firms of the 41 cities during the year.",
+        "firms": "Firm agents active at the end of the year.",
+        "firm_entries": "Firm agents founded during the year.",
+        "firm_exits": "Firm agents that closed during the year.",
+        "firm_relocations": "Firm agents that moved to another city during the year.",
+        "rd_spend": "R&D spending of all firms in the year: their own R&D plus R&D services "
+        "bought.",
+        "voucher_budget": "Innovation-voucher budget of all issuing cities for the year.",
+        "voucher_spend": "Value of innovation vouchers redeemed during the year.",
+        "voucher_projects": "R&D-service projects paid (partly) with vouchers during the year.",
+        "voucher_additional_share": "Share of the voucher-paid projects that firms would not "
+        "have bought without a voucher (additionality).",
+        "voucher_cross_region_share": "Share of the redeemed voucher value spent at providers "
+        "in another city than the issuing one.",
+        "voucher_cross_province_share": "Share of the redeemed voucher value spent at providers "
+        "in another province than the issuing city's.",
+        "voucher_top3_provider_share": "Share of the redeemed voucher value spent at the three "
+        "provider cities that received the most (concentration of providers).",
+        "rd_inhouse_spend": "Firms' spending on their own R&D in the year.",
+        "rd_services_spend": "Value of the R&D-service projects providers served in the year, "
+        "voucher-paid ones included.",
+        "rd_services_projects": "R&D-service projects providers served in the year.",
+        "rd_services_rationed_share": "Share of the R&D-service projects firms demanded that "
+        "providers could not serve for lack of capacity.",
+        "innovations_from_services": "Innovations attributed to the R&D-service projects served "
+        "(their expected share of the year's innovations).",
+        "mean_travel_time_min": "Mean shortest travel time between residents of different "
+        "cities (city pairs weighted by the product of their populations).",
+        "share_pop_within_60min_shanghai": "Share of the residents who live in a city within 60 "
+        "minutes of Shanghai (Shanghai included).",
+        "share_pop_within_60min_capital": "Share of the residents who live in a city within 60 "
+        "minutes of their own provincial capital (capitals included).",
+        "theil_gdp_per_capita": "Inequality of GDP per capita across the 41 cities: Theil T "
+        "index weighted by population (0 = equal).",
+        "theil_between_province": "Part of the Theil index due to differences between the "
+        "provinces' GDP per capita.",
+        "theil_within_province": "Part of the Theil index due to differences between cities of "
+        "the same province.",
+        "cv_gdp_per_capita": "Population-weighted standard deviation of the cities' GDP per "
+        "capita over its mean.",
+        "central_area_gdppc_ratio": "GDP per capita of the plan's central area over that of "
+        "the whole region (the Outline's 2025 target: at most 1.2).",
+    },
+    "cities": {
+        "year": "Simulated year (the start year holds the initial state).",
+        "city_id": "Identifier of the city (as in the model's city data).",
+        "name_en": "English name of the city.",
+        "province": "Province (or Shanghai) the city belongs to.",
+        "population": "Residents of the city at the end of the year.",
+        "high_skill": "High-skill residents of the city.",
+        "non_hukou": "Residents of the city without its local hukou.",
+        "gdp": "Output of the city in the year.",
+        "gdp_per_capita": "Output of the city divided by its residents.",
+        "wage": "Yearly wage of the city's workers, averaged over low- and high-skill workers.",
+        "wage_low": "Yearly wage of a low-skill worker in the city.",
+        "wage_high": "Yearly wage of a high-skill worker in the city.",
+        "housing_cost": "Housing-cost index of the city, rising with its density.",
+        "market_access": "GDP of all cities within reach of the city, each discounted by the "
+        "travel time to it.",
+        "knowledge_access": "R&D-service capacity of all cities within reach of the city, each "
+        "discounted by the travel time to it.",
+        "amenity": "What living in the city is worth to residents beyond wages and housing "
+        "cost, solved at the start so the model reproduces the observed populations.",
+        "firms": "Firm agents active in the city at the end of the year.",
+        "innovations": "Innovations made by the city's firms during the year.",
+        "voucher_budget": "Innovation-voucher budget the city issues for the year.",
+        "voucher_spend": "Value of the city's vouchers redeemed during the year (wherever "
+        "spent).",
+        "in_migrants": "Persons who moved into the city from another of the 41 cities during "
+        "the year.",
+        "out_migrants": "Persons who moved out of the city to another of the 41 cities during "
+        "the year.",
+        "births": "Births in the city during the year.",
+        "deaths": "Deaths in the city during the year.",
+        "immigrants": "Persons who moved into the city from the rest of China during the year.",
+        "emigrants": "Persons who left the city for the rest of China during the year.",
+    },
+    "flows": {
+        "year": "Year in which the moves happened.",
+        "origin": "Identifier of the city the migrants left.",
+        "destination": "Identifier of the city the migrants moved to.",
+        "migrants": "Persons who moved from the origin to the destination during the year.",
+    },
+    "travel_times": {
+        "year": "Year from which the travel times hold (the start year and each year a "
+        "transport link changed the network).",
+        "origin": "Identifier of the city the trip starts in.",
+        "destination": "Identifier of the city the trip ends in.",
+        "minutes": "Shortest door-to-door travel time over the transport network.",
+    },
+    "vouchers": {
+        "year": "Year in which the vouchers were redeemed.",
+        "issuing_city": "Identifier of the city that issued (and paid for) the vouchers.",
+        "provider_city": "Identifier of the city where the R&D services were bought.",
+        "vouchers": "R&D-service projects paid with this city pair's vouchers in the year.",
+        "value_rmb": "Value of the vouchers redeemed for these projects.",
+    },
+}
+
 
 def provenance_stamp(record: Mapping[str, Any]) -> dict[str, Any]:
     """The part of a provenance record that every table and figure carries.
@@ -58,12 +183,6 @@ def field_type(series: pd.Series) -> str:
     return "string"
 
 
-def _describe(name: str, unit: str | None) -> str:
-    words = name.replace("_", " ")
-    words = words[:1].upper() + words[1:]
-    return f"{words}; unit: {unit}" if unit else words
-
-
 def table_schema(
     frame: pd.DataFrame,
     units: Mapping[str, str] | None = None,
@@ -75,8 +194,8 @@ def table_schema(
     Args:
         frame: The table as written.
         units: Column -> unit (``unit`` of the field when given).
-        descriptions: Column -> description; columns not listed get one made of their name and
-            unit.
+        descriptions: Column -> description; a column not listed gets none (no text made up
+            from its name), which the tests of the tables that are written catch.
         primary_key: Columns whose values identify a row.
 
     Returns:
@@ -90,7 +209,8 @@ def table_schema(
         entry: dict[str, Any] = {"name": name, "type": field_type(frame[column])}
         if name in units:
             entry["unit"] = units[name]
-        entry["description"] = descriptions.get(name) or _describe(name, units.get(name))
+        if descriptions.get(name):
+            entry["description"] = descriptions[name]
         fields.append(entry)
     schema: dict[str, Any] = {"fields": fields, "missingValues": ["", "NaN"]}
     if primary_key:

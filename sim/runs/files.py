@@ -87,7 +87,55 @@ COMPARISON_FIELD_DESCRIPTIONS: dict[str, str] = {
     "delta_ci_high": "upper bound of the 95 % interval of the difference",
     "delta_pct": "difference in % of the reference mean",
     "n_pairs": "seeds paired (0: unpaired Welch interval)",
+    "delta_pct_ci_low": "lower bound of the 95 % interval of the difference in %",
+    "delta_pct_ci_high": "upper bound of the 95 % interval of the difference in %",
 }
+
+#: The unit of each column of the comparison tables (the summary statistics of a metric are in
+#: the metric's own unit, declared in each run's ``datapackage.json``).
+_IN_METRIC_UNIT = "unit of the metric (see the runs' datapackage.json)"
+COMPARISON_FIELD_UNITS: dict[str, str] = {
+    "scenario": "name",
+    "seed": "seed",
+    "run": "path",
+    "status": "category",
+    "overrides": "Hydra overrides",
+    "config_hash": "SHA-256 hex digest",
+    "git_commit": "git commit id",
+    "version": "version",
+    "error": "text",
+    "metric": "column name",
+    "year": "year",
+    "city_id": "id",
+    "value": _IN_METRIC_UNIT,
+    "mean": _IN_METRIC_UNIT,
+    "std": _IN_METRIC_UNIT,
+    "ci_low": _IN_METRIC_UNIT,
+    "ci_high": _IN_METRIC_UNIT,
+    "n_runs": "runs",
+    "reference_mean": _IN_METRIC_UNIT,
+    "delta": _IN_METRIC_UNIT,
+    "delta_vs_baseline": _IN_METRIC_UNIT,
+    "delta_ci_low": _IN_METRIC_UNIT,
+    "delta_ci_high": _IN_METRIC_UNIT,
+    "delta_pct": "% of the reference mean",
+    "delta_pct_ci_low": "% of the reference mean",
+    "delta_pct_ci_high": "% of the reference mean",
+    "n_pairs": "seed pairs",
+    # voucher_returns.csv (described in sim.analysis.compare.VOUCHER_RETURN_COLUMNS)
+    "extra_subsidy_rmb_million_per_year": "RMB million per year",
+    "extra_innovations_per_year": "innovations per year",
+    "extra_innovations_pct": "% of the reference's innovations",
+    "subsidy_rmb_per_additional_innovation": "RMB per innovation",
+    "services_rmb_per_additional_innovation": "RMB per innovation",
+    "inhouse_rmb_per_innovation": "RMB per innovation",
+    "gdp_per_rmb_subsidy": "RMB of GDP per RMB of voucher value",
+    "end_year_gdp_per_rmb_annual_subsidy": "RMB of GDP per RMB of yearly voucher value",
+}
+
+#: Description and unit of a comparison's group column (an override that tells groups apart).
+GROUP_FIELD_DESCRIPTION = "value of the override {key!r} that defines the group of runs"
+GROUP_FIELD_UNIT = "as the override's value"
 
 #: What each table of a comparison holds.
 COMPARISON_TABLE_DESCRIPTIONS: dict[str, str] = {

@@ -23,6 +23,7 @@ from sim.runs.atomic import (
     write_text_atomic,
 )
 from sim.runs.datapackage import (
+    RUN_FIELD_DESCRIPTIONS,
     data_package,
     figure_stamp,
     provenance_stamp,
@@ -141,6 +142,7 @@ def write_tables(result: SimulationResult, out: Path, stamp: dict[str, Any]) -> 
             suffixes,
             RUN_TABLE_DESCRIPTIONS.get(name, name),
             units=TABLE_UNITS.get(name),
+            descriptions=RUN_FIELD_DESCRIPTIONS.get(name),
             primary_key=RUN_TABLE_KEYS.get(name),
         )
     scenario = str(stamp.get("scenario", "run")).lower()

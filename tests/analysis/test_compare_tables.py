@@ -78,7 +78,7 @@ def test_the_comparison_folder_is_a_data_package_and_its_figures_carry_provenanc
     for resource in package["resources"]:
         frame = pd.read_csv(out / resource["path"])
         assert [f["name"] for f in resource["schema"]["fields"]] == list(frame.columns)
-        assert all(f["description"] for f in resource["schema"]["fields"])
+        assert all(f["description"] and f["unit"] for f in resource["schema"]["fields"])
     assert package["yrdsim"]["seeds"] == [0, 1]
     assert len(package["yrdsim"]["config_hashes"]) == 4
     png = out / "figures" / "timeseries.png"

@@ -9,7 +9,7 @@ import pytest
 
 import sim
 from sim.core.recording import TABLE_UNITS
-from sim.runs.datapackage import read_parquet_stamp
+from sim.runs.datapackage import RUN_FIELD_DESCRIPTIONS, read_parquet_stamp
 from sim.runs.folders import is_complete
 from sim.runs.output import write_run
 from tests.conftest import SHORT
@@ -30,12 +30,36 @@ def test_datapackage_describes_every_table_field_type_and_unit(run, tmp_path):
         assert [f["name"] for f in fields] == list(table.columns)
         for field in fields:
             assert field["unit"] == TABLE_UNITS[name][field["name"]]
-            assert field["description"]
+            assert _real_description(field), (name, field)
             expected = {"i": "integer", "f": "number", "b": "boolean"}.get(
                 table[field["name"]].dtype.kind, "string"
             )
             assert field["type"] == expected, (name, field["name"])
     assert by_path["cities.csv"]["schema"]["primaryKey"] == ["year", "city_id"]
+
+
+def _real_description(field: dict) -> bool:
+    """A description that says more than the field's name (not its name echoed, with a unit)."""
+    text = field.get("description") or ""
+    words = "".join(ch for ch in text.lower() if ch.isalnum() or ch == " ").split()
+    echo = field["name"].lower().replace("_", " ").split()
+    return len(words) >= len(echo) + 2 and "; unit:" not in text
+
+
+def test_every_column_a_run_records_has_a_description_written_for_it():
+    # A column added to the recorder (sim.core.recording) without a description here fails.
+    assert set(RUN_FIELD_DESCRIPTIONS) == set(TABLE_UNITS)
+    for table, units in TABLE_UNITS.items():
+        assert list(RUN_FIELD_DESCRIPTIONS[table]) == list(units), table
+        for column, text in RUN_FIELD_DESCRIPTIONS[table].items():
+            assert _real_description({"name": column, "description": text}), (table, column)
+
+
+def test_an_undescribed_column_gets_no_made_up_description():
+    from sim.runs.datapackage import table_schema
+
+    schema = table_schema(pd.DataFrame({"gdp_growth": [1.0]}), units={"gdp_growth": "%"})
+    assert schema["fields"] == [{"name": "gdp_growth", "type": "number", "unit": "%"}]
 
 
 def test_frictionless_finds_the_run_folder_valid(run, tmp_path):
