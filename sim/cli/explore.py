@@ -27,6 +27,7 @@ from sim.analysis.problem import BASE_SCENARIO, DEFAULT_END_YEAR, PROBLEM
 from sim.config.schema import ConfigError
 from sim.core.data import DataError, load_region_data
 from sim.figures.exploration import write_discovery_figures
+from sim.runs.datapackage import analysis_stamp, figure_stamp
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -119,7 +120,9 @@ def main(argv: list[str] | None = None) -> int:
             )
             out = Path(args.out_dir)
             write_discovery(out, found)
-            write_discovery_figures(out / "discovery", found)
+            stamp = analysis_stamp([base.config_hash()], [base.seed], sample_seed=args.sample_seed)
+            with figure_stamp(stamp):  # the base configuration the sampled points vary
+                write_discovery_figures(out / "discovery", found)
             summary = found.summary()
             print(
                 f"{condition}: {found.cases} of {found.points} points; chosen box "

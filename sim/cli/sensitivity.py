@@ -13,6 +13,7 @@ from sim.analysis.sensitivity import FACTORS, OUTCOMES, morris, sobol, top_facto
 from sim.cli.arguments import guarded, jobs, output_folder, power_of_two, whole
 from sim.core.data import load_region_data
 from sim.figures.sensitivity import plot_indices
+from sim.runs.datapackage import analysis_stamp, figure_stamp
 
 #: The configuration varied (before the factors are applied); the model seed is 0 for every
 #: sampling seed (common random numbers across samples).
@@ -82,7 +83,10 @@ def _sensitivity(args: argparse.Namespace, out: Path) -> int:
             sobol_runs.to_csv(out / "sobol_runs.csv", index=False)
             sobol_indices.to_csv(out / "sobol_indices.csv", index=False)
             print(f"Sobol on {chosen}: {len(sobol_runs)} runs in {timing['sobol_minutes']:.1f} min")
-    plot_indices(indices, sobol_indices, out / "sensitivity_indices.png")
+    # The figure shows runs of the base configuration with the factors varied, sampled with
+    # args.seed; the model seed is the base's.
+    with figure_stamp(analysis_stamp([base.config_hash()], [base.seed], sample_seed=args.seed)):
+        plot_indices(indices, sobol_indices, out / "sensitivity_indices.png")
     settings = {
         "base_overrides": list(BASE_OVERRIDES),
         "factors": [f.__dict__ for f in FACTORS],

@@ -17,6 +17,7 @@ from sim.analysis.validation import (
 from sim.cli.arguments import guarded, output_folder, whole
 from sim.core.data import load_region_data
 from sim.hydra.compose import HINDCAST_OVERRIDES, hindcast_config
+from sim.runs.datapackage import analysis_stamp, figure_stamp
 
 
 def _fmt(value: Any, spec: str) -> str:
@@ -83,7 +84,9 @@ def _validate(args: argparse.Namespace) -> int:
     if not args.no_figures:
         from sim.figures.validation import plot_validation
 
-        plot_validation(result.table, result.report, path.parent)
+        hashes = [config.model_copy(update={"seed": s}).config_hash() for s in args.seeds]
+        with figure_stamp(analysis_stamp(hashes, args.seeds)):  # the runs the figures show
+            plot_validation(result.table, result.report, path.parent)
     r = result.report
     print(
         f"hindcast 2010-2020 (mean of seeds {', '.join(map(str, args.seeds))}), unscaled; "

@@ -337,35 +337,55 @@ def _code_stamp() -> dict[str, Any]:
     }
 
 
+#: The stamp's entries every figure names in its PDF keywords and PNG comment (plural forms:
+#: figures drawn from several runs).
+STAMP_FIELDS = (
+    "scenario",
+    "seed",
+    "seeds",
+    "sample_seed",
+    "config_hash",
+    "config_hashes",
+    "version",
+    "git_commit",
+)
+
+
 def figure_metadata(stem: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     """PNG and PDF metadata of a figure: its name and the provenance of what it shows.
 
-    The provenance is the stamp of the tables being drawn (config hash, seed, version, commit;
-    set by :func:`sim.runs.datapackage.figure_stamp`), else the code's version and commit. PNG:
-    ``Title``, ``Software``, ``Source`` (commit) and ``Description`` (the stamp as JSON) text
-    chunks; PDF: ``Title``, ``Creator``, ``Subject`` (the stamp as JSON) and ``Keywords``. No
+    The provenance is the stamp of the tables being drawn (config hash(es), seed(s), version,
+    commit; set by :func:`sim.runs.datapackage.figure_stamp`), else the code's version and
+    commit. PNG: ``Title``, ``Software``, ``Source`` (commit), ``Description`` (the stamp as
+    JSON) and ``Comment`` (its main entries as ``key=value``) text chunks; PDF: ``Title``,
+    ``Creator``, ``Subject`` (the stamp as JSON) and ``Keywords`` (as the PNG's comment). No
     creation dates, so the same figure gives the same bytes.
     """
     stamp = {**_code_stamp(), **(current_figure_stamp() or {})}
     text = json.dumps(stamp, sort_keys=True, default=str)
     software = f"yrdsim {stamp.get('version')}"
     keywords = ", ".join(
-        f"{key}={stamp[key]}" for key in ("scenario", "seed", "config_hash") if key in stamp
+        f"{key}={_keyword_value(stamp[key])}" for key in STAMP_FIELDS if key in stamp
     )
     png = {
         "Title": stem.name,
         "Software": software,
         "Source": f"git commit {stamp.get('git_commit')}",
         "Description": text,
+        "Comment": keywords,
     }
     pdf = {
         "Title": stem.name,
         "Creator": software,
         "Subject": text,
-        "Keywords": keywords or software,
+        "Keywords": keywords,
         "CreationDate": None,
     }
     return png, pdf
+
+
+def _keyword_value(value: Any) -> str:
+    return " ".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
 
 
 def save_figure(fig: Figure, stem: Path) -> list[Path]:

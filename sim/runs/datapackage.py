@@ -40,8 +40,7 @@ RUN_FIELD_DESCRIPTIONS: dict[str, dict[str, str]] = {
         "year": "Simulated year (the start year holds the initial state).",
         "population": "Residents of the 41 cities at the end of the year.",
         "high_skill": "High-skill residents of the 41 cities.",
-        "non_hukou": "Residents of the 41 cities without the local hukou of the city they live "
-        "in.",
+        "non_hukou": "Residents of the 41 cities without the local hukou of the city they live in.",
         "gdp": "Output of the 41 cities in the year.",
         "gdp_per_capita": "Output of the 41 cities divided by their residents.",
         "mean_wage": "Yearly wage averaged over all workers of the 41 cities (weighted by each "
@@ -123,8 +122,7 @@ RUN_FIELD_DESCRIPTIONS: dict[str, dict[str, str]] = {
         "firms": "Firm agents active in the city at the end of the year.",
         "innovations": "Innovations made by the city's firms during the year.",
         "voucher_budget": "Innovation-voucher budget the city issues for the year.",
-        "voucher_spend": "Value of the city's vouchers redeemed during the year (wherever "
-        "spent).",
+        "voucher_spend": "Value of the city's vouchers redeemed during the year (wherever spent).",
         "in_migrants": "Persons who moved into the city from another of the 41 cities during "
         "the year.",
         "out_migrants": "Persons who moved out of the city to another of the 41 cities during "
@@ -317,6 +315,40 @@ def read_parquet_stamp(path: Path) -> dict[str, Any]:
     metadata = pq.read_schema(path).metadata or {}
     raw = metadata.get(b"yrdsim")
     return json.loads(raw) if raw else {}
+
+
+def analysis_stamp(
+    config_hashes: Sequence[str], seeds: Sequence[int], **extra: Any
+) -> dict[str, Any]:
+    """The stamp of figures drawn from several runs (a validation, a sensitivity analysis, ...).
+
+    One configuration or seed is stamped as ``config_hash`` or ``seed``, like a run's; several
+    as the sorted lists ``config_hashes`` or ``seeds``, like a comparison's. The drawing code's
+    version and commit are added when a figure is saved (:func:`sim.figures.style.save_figure`).
+
+    Args:
+        config_hashes: :meth:`~sim.config.schema.SimConfig.config_hash` of each configuration
+            run (or of the one configuration the runs vary).
+        seeds: The model seeds of the runs.
+        **extra: Further entries (e.g. ``sample_seed``).
+
+    Raises:
+        ValueError: No configuration hash or no seed is given.
+    """
+    hashes = sorted({str(h) for h in config_hashes})
+    seed_list = sorted({int(s) for s in seeds})
+    if not hashes or not seed_list:
+        raise ValueError("a figure's stamp needs at least one config hash and one seed")
+    stamp: dict[str, Any] = {"package": "yrdsim"}
+    if len(hashes) == 1:
+        stamp["config_hash"] = hashes[0]
+    else:
+        stamp["config_hashes"] = hashes
+    if len(seed_list) == 1:
+        stamp["seed"] = seed_list[0]
+    else:
+        stamp["seeds"] = seed_list
+    return {**stamp, **extra}
 
 
 @contextlib.contextmanager

@@ -14,6 +14,7 @@ from sim.analysis import compare
 from sim.analysis.report import write_comparison
 from sim.figures.comparison import comparison_figure_writer
 from sim.runs.output import write_run
+from tests.figures.test_provenance import assert_stamped
 
 BASE = ["end_year=2022", "persons_per_agent=20000", "output.figures=false"]
 
@@ -85,6 +86,7 @@ def test_the_comparison_folder_is_a_data_package_and_its_figures_carry_provenanc
     assert png in written and (out / "figures" / "timeseries_levels.png").is_file()
     stamp = json.loads(Image.open(png).text["Description"])
     assert stamp["runs"] == 4 and stamp["seeds"] == [0, 1]
+    assert len(assert_stamped(sorted((out / "figures").iterdir()))) >= 4  # every figure
     frictionless = pytest.importorskip("frictionless")
     report = frictionless.validate(out / "datapackage.json")
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
