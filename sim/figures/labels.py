@@ -98,6 +98,10 @@ LABEL_ITERATIONS = 41
 
 
 def _adjust(adjust_text: Any, ax: Axes, texts: list[Any], points: np.ndarray) -> None:
+    # adjustText measures in pixels: its steps, pull threshold and shortest leader line are
+    # given for 100 dpi and scaled to the figure's resolution, so labels move as far on paper
+    # whatever the resolution the layout is computed at.
+    scale = ax.get_figure(root=True).dpi / 100.0
     adjust_text(
         texts,
         x=points[:, 0],
@@ -109,7 +113,9 @@ def _adjust(adjust_text: Any, ax: Axes, texts: list[Any], points: np.ndarray) ->
         force_static=(0.05, 0.1),
         expand=(1.08, 1.25),
         ensure_inside_axes=True,
-        min_arrow_len=14,
+        min_arrow_len=14 * scale,
+        max_move=(10 * scale, 10 * scale),
+        pull_threshold=10 * scale,
         iter_lim=LABEL_ITERATIONS,
         prevent_crossings=False,
         arrowprops={"arrowstyle": "-", "color": "#555555", "lw": 0.4, "shrinkA": 0, "shrinkB": 0},

@@ -361,7 +361,9 @@ def figure_metadata(stem: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     ``Creator``, ``Subject`` (the stamp as JSON) and ``Keywords`` (as the PNG's comment). No
     creation dates, so the same figure gives the same bytes.
     """
-    stamp = {**_code_stamp(), **(current_figure_stamp() or {})}
+    stamp = current_figure_stamp() or {}
+    if not {"version", "git_commit"} <= stamp.keys():  # a run's stamp has them (no git calls)
+        stamp = {**_code_stamp(), **stamp}
     text = json.dumps(stamp, sort_keys=True, default=str)
     software = f"yrdsim {stamp.get('version')}"
     keywords = ", ".join(

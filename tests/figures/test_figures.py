@@ -14,6 +14,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import PathPatch
 from matplotlib.path import Path as MplPath
 
+from sim.core.recording import HEADLINE_INDICATORS
 from sim.figures import geometry
 from sim.figures import run as figures
 
@@ -228,3 +229,52 @@ def test_missing_columns_raise(tmp_path, boundaries):
         figures.plot_net_migration(pd.DataFrame({"year": [2020], "city_id": ["x"]}), tmp_path / "x")
     with pytest.raises(ValueError, match="year"):
         figures.plot_headline_timeseries(pd.DataFrame({"gdp": [1.0]}), tmp_path / "x")
+
+
+def test_a_runs_figures_are_the_same_bytes_however_busy_the_machine(
+    tmp_path, boundaries, city_table, monkeypatch
+):
+    # Labels are placed by a fixed number of adjustText iterations (not a time limit), so a
+    # slow drawing (here: a clock that jumps a second at every reading) places them alike.
+    import itertools
+
+    import adjustText
+
+    cities = make_cities(city_table)
+    metrics = make_metrics(cities)
+    first = figures.write_run_figures(metrics, cities, boundaries, tmp_path / "a")
+    ticks = itertools.count()
+    monkeypatch.setattr(adjustText, "timer", lambda: float(next(ticks)))
+    again = figures.write_run_figures(metrics, cities, boundaries, tmp_path / "b")
+    for one, other in zip(first, again, strict=True):
+        assert one.read_bytes() == other.read_bytes(), one.name
+
+
+def test_the_grid_of_panels_leaves_room_for_every_label(tmp_path, city_table):
+    # fit_panel_grid measures the panels once instead of constrained layout: no panel's ticks,
+    # labels or title reach into another panel or out of the figure.
+    from matplotlib.ticker import MaxNLocator
+    from matplotlib.transforms import Bbox
+
+    from sim.figures.style import fit_panel_grid, new_figure, year_locator
+
+    metrics = make_metrics(make_cities(city_table))
+    metrics["innovations"] *= 1e4  # wide tick labels
+    fig = new_figure((7.2, 7.4), layout=None)
+    axes = fig.subplots(4, 3, squeeze=False)
+    for k, (ax, ind) in enumerate(zip(axes.flat, HEADLINE_INDICATORS, strict=False)):
+        ax.plot(metrics["year"], metrics[ind.column])
+        ax.xaxis.set_major_locator(year_locator(2020, 2035))  # as the run figure: the ticks
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=5))  # do not depend on the panel's size
+        ax.set_ylabel(ind.ylabel)
+        ax.set_title(f"({k}) {ind.title}")
+    axes.flat[11].set_axis_off()
+    fit_panel_grid(fig, axes, 11)
+    renderer = fig.canvas.get_renderer()
+    # As laid out: axis labels longer than their panel may reach past it along the axis.
+    boxes = [ax.get_tightbbox(renderer, for_layout_only=True) for ax in axes.flat[:11]]
+    whole = Bbox.from_bounds(0, 0, *fig.bbox.size)
+    for k, box in enumerate(boxes):
+        assert whole.contains(box.x0, box.y0) and whole.contains(box.x1, box.y1), k
+        for other in boxes[k + 1 :]:
+            assert not box.overlaps(other), k
