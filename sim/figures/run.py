@@ -38,6 +38,7 @@ from matplotlib.cm import ScalarMappable
 from matplotlib.collections import LineCollection, PathCollection
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, PathPatch
+from matplotlib.transforms import offset_copy
 
 from agents.base import gc_paused
 from sim.core.recording import HEADLINE_INDICATORS
@@ -446,8 +447,22 @@ def plot_net_migration(cities: pd.DataFrame, stem: Path) -> list[Path]:
             color="#666666",
             fontstyle="italic",
         )
-    ax.set_yticks(ypos, labels=change["name"].tolist())
-    ax.tick_params(axis="y", length=0, pad=3)
+    # The names as plain texts beside the axes, where tick labels would be (length 0, pad
+    # 3 pt): 41 ticks cost ~1 ms each to make, texts a tenth of that.
+    ax.set_yticks([])
+    beside = offset_copy(ax.get_yaxis_transform(), fig=fig, x=-3.0, units="points")
+    for y, name in zip(ypos, change["name"], strict=True):
+        ax.text(
+            0.0,
+            y,
+            name,
+            transform=beside,
+            ha="right",
+            va="center_baseline",
+            fontsize=SMALL_FONT_SIZE,
+            color="#222222",
+            clip_on=False,
+        )
     ax.set_ylim(-0.7, n - 0.3)
     ax.axvline(0.0, color="#333333", linewidth=0.7, zorder=4)
     ax.grid(axis="x")
