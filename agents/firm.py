@@ -275,20 +275,45 @@ def congested_provider_choice(
     """
     log_served = np.zeros(len(capacity))
     log_cap = np.log(np.maximum(capacity, 1e-12))
+    # The groups' probabilities are computed together, as :func:`provider_probabilities`
+    # computes each (the same operations on the same numbers, so the same bits), with the
+    # travel term, which does not change between rounds, computed once.
+    travel_cost = cost_per_hour * travel_minutes / 60.0
+    allowed = np.stack([a for a, _ in groups])
+    projects = [p for _, p in groups]
     for _ in range(rounds):
-        probabilities = [
-            provider_probabilities(log_capacity + log_served, travel_minutes, cost_per_hour, a)
-            for a, _ in groups
-        ]
-        demand = sum(projects @ p for (_, projects), p in zip(groups, probabilities, strict=True))
+        probabilities = _stacked_provider_probabilities(
+            log_capacity + log_served, travel_cost, allowed
+        )
+        demand = sum(p @ q for p, q in zip(projects, probabilities, strict=True))
         with np.errstate(divide="ignore"):
             target = np.minimum(0.0, log_cap - np.log(demand))
         log_served = 0.5 * log_served + 0.5 * target
-    probabilities = [
-        provider_probabilities(log_capacity + log_served, travel_minutes, cost_per_hour, a)
-        for a, _ in groups
-    ]
-    return probabilities, np.exp(log_served)
+    probabilities = _stacked_provider_probabilities(
+        log_capacity + log_served, travel_cost, allowed
+    )
+    return list(probabilities), np.exp(log_served)
+
+
+def _stacked_provider_probabilities(
+    log_capacity: np.ndarray, travel_cost: np.ndarray, allowed: np.ndarray
+) -> np.ndarray:
+    """:func:`provider_probabilities` of each ``allowed[g]``, bit for bit, in one pass.
+
+    Args:
+        log_capacity: ``(n,)`` log capacity (attractiveness) of each provider city.
+        travel_cost: ``(n, n)`` ``cost_per_hour * travel_minutes / 60``.
+        allowed: ``(g, n, n)`` boolean: may a buyer of group ``g`` and city ``c`` buy from ``j``.
+
+    Returns:
+        ``(g, n, n)`` probabilities; each ``[g]`` is a C-contiguous ``(n, n)`` block.
+    """
+    utility = log_capacity[None, :] - travel_cost
+    utility = np.where(allowed & np.isfinite(log_capacity)[None, :], utility, -np.inf)
+    utility -= utility.max(axis=2, keepdims=True)
+    np.exp(utility, out=utility)
+    utility /= utility.sum(axis=2, keepdims=True)
+    return utility
 
 
 #: Distance of ``uniform`` from a Poisson CDF value within which :func:`poisson_inverse`
