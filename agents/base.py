@@ -105,7 +105,12 @@ class IndexedAgent(mesa.Agent):
         Returns:
             The new agents, in the order of ``indices``.
         """
-        rows = indices.tolist() if hasattr(indices, "tolist") else [int(i) for i in indices]
+        if hasattr(indices, "tolist"):
+            rows = indices.tolist()
+        elif isinstance(indices, range):
+            rows = list(indices)
+        else:
+            rows = [int(i) for i in indices]
         if cls.__init__ is not IndexedAgent.__init__ or not _bulk_registration_supported(model):
             return [cls(model, i) for i in rows]
         if not rows:
