@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gc
 import weakref
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from itertools import repeat
@@ -104,7 +105,15 @@ class IndexedAgent(mesa.Agent):
         Returns:
             The new agents, in the order of ``indices``.
         """
-        rows = indices.tolist() if hasattr(indices, "tolist") else [int(i) for i in indices]
+        # A range is iterated as it is (at 23.5 M agents a list of its rows would take 0.2 GB
+        # beside the agents' own index ints).
+        rows: range | list[int]
+        if hasattr(indices, "tolist"):
+            rows = indices.tolist()
+        elif isinstance(indices, range):
+            rows = indices
+        else:
+            rows = [int(i) for i in indices]
         if cls.__init__ is not IndexedAgent.__init__ or not _bulk_registration_supported(model):
             return [cls(model, i) for i in rows]
         if not rows:
@@ -133,11 +142,14 @@ class IndexedAgent(mesa.Agent):
 def remove_indexed(model: mesa.Model, agents: list[Any], rows: Iterable[int]) -> None:
     """Remove the agents ``agents[i]`` for ``i`` in ``rows`` from the model; set them to None.
 
-    What ``agents[i].remove()`` does for each (the agent leaves ``model.agents`` and
-    ``model.agents_by_type``; an agent already gone is skipped), without Mesa's per-agent call
-    chain (a context manager, two method calls and a debug message formatted per agent).
-    Falls back to ``Agent.remove`` for an agent class that overrides it or a model that
-    registers agents differently.
+    What ``agents[i].remove()`` does for each, in order (the agent leaves ``model.agents`` and
+    ``model.agents_by_type``; an agent already gone, a repeated row or an entry that is already
+    None is skipped), without Mesa's per-agent call chain (a context manager, two method calls
+    and a debug message formatted per agent) and without a Python-level loop: the deletions
+    from the model's dict and from the agent sets' weak-key dictionaries are C-level
+    iterations over the agents (about 1 µs an agent instead of 6.5). Falls back to
+    ``Agent.remove`` one by one for an agent class that overrides it or a model that registers
+    agents differently.
 
     Args:
         model: The model the agents belong to.
@@ -147,24 +159,41 @@ def remove_indexed(model: mesa.Model, agents: list[Any], rows: Iterable[int]) ->
     rows = rows.tolist() if hasattr(rows, "tolist") else list(rows)
     if not rows:
         return
-    kinds = {type(agents[i]) for i in rows}
-    if not _bulk_registration_supported(model) or any(
-        kind.remove is not Agent.remove for kind in kinds
-    ):
-        for index in rows:
-            agents[index].remove()
-            agents[index] = None
+    registry = model._agents if _bulk_registration_supported(model) else None
+    # Each agent once, in the order of its first row (a repeated row finds None the second
+    # time when removed one by one), then the rows emptied.
+    picked = list(dict.fromkeys(map(agents.__getitem__, rows)))
+    _consume(map(agents.__setitem__, rows, repeat(None)))
+    kinds = set(map(type, picked))
+    kinds.discard(type(None))
+    if registry is None or any(kind.remove is not Agent.remove for kind in kinds):
+        for agent in picked:
+            if agent is not None:
+                agent.remove()
         return
-    registry = model._agents
+    # Agents that are still registered (Agent.remove suppresses the KeyError of the others).
+    present = list(filter(registry.__contains__, picked))
+    if not present:
+        return
+    _consume(map(registry.__delitem__, present))
     every = model._all_agents._agents
-    by_type = {kind: model._agents_by_type[kind]._agents for kind in kinds}
-    for index in rows:
-        agent = agents[index]
-        agents[index] = None
-        if agent in registry:
-            del registry[agent]
-            del by_type[type(agent)][agent]
-            del every[agent]
+    by_type = model._agents_by_type
+    if len(kinds) == 1:
+        groups = [(by_type[type(present[0])]._agents, present)]
+    else:
+        groups = [
+            (by_type[kind]._agents, [agent for agent in present if type(agent) is kind])
+            for kind in kinds
+        ]
+    for table, members in (*groups, (every, present)):
+        # WeakKeyDictionary.__delitem__ is ``self._dirty_len = True; del self.data[ref(key)]``.
+        table._dirty_len = True
+        _consume(map(table.data.__delitem__, map(weakref.ref, members)))
+
+
+def _consume(iterator: Iterator[Any]) -> None:
+    """Run an iterator to its end at C level, keeping nothing."""
+    deque(iterator, maxlen=0)
 
 
 class StateField:

@@ -135,9 +135,10 @@ class YRDModel(mesa.Model):
             self.params.initial,
             gdp_per_capita,
         )
-        # Created in bulk (the model registers each agent; agents_by_type finds them).
-        self.talent_agents: list[TalentAgent | None] = list(
-            TalentAgent.create_indexed(self, range(len(self.talent)))
+        # Created in bulk (the model registers each agent; agents_by_type finds them); the
+        # list create_indexed returns is kept as it is (a copy costs 8 bytes an agent).
+        self.talent_agents: list[TalentAgent | None] = TalentAgent.create_indexed(
+            self, range(len(self.talent))
         )
         self._update_population()
         population_start = self.cities.population.copy()
@@ -159,8 +160,8 @@ class YRDModel(mesa.Model):
         self.firms = initial_firms(
             self._stream("start_firms"), gdp_start, config.firms_per_agent, self.params.firms
         )
-        self.firm_agents: list[FirmAgent | None] = list(
-            FirmAgent.create_indexed(self, range(len(self.firms.city)))
+        self.firm_agents: list[FirmAgent | None] = FirmAgent.create_indexed(
+            self, range(len(self.firms.city))
         )
 
         # Access and TFP calibrated so that start-year GDP equals the data.

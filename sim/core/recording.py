@@ -179,8 +179,23 @@ HEADLINE_INDICATORS: tuple[Indicator, ...] = (
 
 
 @dataclass
+class _Pairs:
+    """One year's origin-destination records, kept as arrays until the tables are built."""
+
+    year: int
+    origin: np.ndarray
+    destination: np.ndarray
+    values: dict[str, np.ndarray]
+
+
+@dataclass
 class Recorder:
     """Collects each year's records; builds the tables at the end of a run.
+
+    The records are kept as numpy arrays (copies of the year's state) and turned into pandas
+    tables once, by :meth:`tables`; building a data frame per year cost more than the rest of
+    the recording. :attr:`cities`, :attr:`flows`, :attr:`travel_times` and :attr:`vouchers`
+    give the records of each year as a data frame, for readers that follow a run year by year.
 
     Args:
         city_ids: City ids in index order.
@@ -192,68 +207,98 @@ class Recorder:
     names: list[str]
     provinces: list[str]
     metrics: list[dict] = field(default_factory=list)
-    cities: list[pd.DataFrame] = field(default_factory=list)
-    flows: list[pd.DataFrame] = field(default_factory=list)
-    travel_times: list[pd.DataFrame] = field(default_factory=list)
-    vouchers: list[pd.DataFrame] = field(default_factory=list)
+    _cities: list[tuple[int, dict[str, np.ndarray]]] = field(default_factory=list, repr=False)
+    _flows: list[_Pairs] = field(default_factory=list, repr=False)
+    _travel_times: list[_Pairs] = field(default_factory=list, repr=False)
+    _vouchers: list[_Pairs] = field(default_factory=list, repr=False)
 
     def add_year(self, metrics: dict, cities: dict[str, np.ndarray]) -> None:
-        """Record one year's region-level metrics and city columns."""
+        """Record one year's region-level metrics and city columns (the columns are copied)."""
         self.metrics.append(metrics)
-        year = metrics["year"]
-        frame = {
-            "year": np.full(len(self.city_ids), year),
-            "city_id": self.city_ids,
-            "name_en": self.names,
-            "province": self.provinces,
-            **cities,
-        }
-        self.cities.append(pd.DataFrame(frame, columns=list(CITY_UNITS)))
+        self._cities.append((metrics["year"], {k: np.array(v) for k, v in cities.items()}))
 
-    def _pairs(self, year: int, matrix: np.ndarray, value: str, keep: np.ndarray) -> pd.DataFrame:
+    def _pairs(self, year: int, matrix: np.ndarray, value: str, keep: np.ndarray) -> _Pairs:
         origin, destination = np.nonzero(keep)
-        ids = np.asarray(self.city_ids, dtype=object)
-        return pd.DataFrame(
-            {
-                "year": np.full(len(origin), year),
-                "origin": ids[origin],
-                "destination": ids[destination],
-                value: matrix[origin, destination],
-            }
-        )
+        return _Pairs(year, origin, destination, {value: matrix[origin, destination]})
 
     def add_flows(self, year: int, persons: np.ndarray) -> None:
         """Record an origin x destination matrix of migrants (zero cells left out)."""
-        self.flows.append(self._pairs(year, persons.astype(np.int64), "migrants", persons > 0))
+        self._flows.append(self._pairs(year, persons.astype(np.int64), "migrants", persons > 0))
 
     def add_travel_times(self, year: int, minutes: np.ndarray) -> None:
         """Record the travel-time matrix (all ordered pairs of different cities)."""
         keep = ~np.eye(len(minutes), dtype=bool)
-        self.travel_times.append(self._pairs(year, minutes, "minutes", keep))
+        self._travel_times.append(self._pairs(year, minutes, "minutes", keep))
 
     def add_vouchers(self, year: int, count: np.ndarray, value: np.ndarray) -> None:
         """Record voucher redemptions, issuing city x provider city (zero cells left out)."""
         pairs = self._pairs(year, count.astype(np.int64), "vouchers", count > 0)
-        pairs["value_rmb"] = value[count > 0]
-        self.vouchers.append(
-            pairs.rename(columns={"origin": "issuing_city", "destination": "provider_city"})
-        )
+        pairs.values["value_rmb"] = value[count > 0]
+        self._vouchers.append(pairs)
+
+    # ------------------------------------------------------------------ building the tables
+    def _city_frame(self, parts: list[tuple[int, dict[str, np.ndarray]]]) -> pd.DataFrame:
+        n = len(self.city_ids)
+        years = len(parts)
+        frame = {
+            "year": np.repeat(np.array([year for year, _ in parts]), n),
+            "city_id": np.tile(np.asarray(self.city_ids, dtype=object), years),
+            "name_en": np.tile(np.asarray(self.names, dtype=object), years),
+            "province": np.tile(np.asarray(self.provinces, dtype=object), years),
+        }
+        for column in list(CITY_UNITS)[4:]:
+            frame[column] = np.concatenate([values[column] for _, values in parts])
+        return pd.DataFrame(frame, columns=list(CITY_UNITS))
+
+    def _pairs_frame(self, parts: list[_Pairs], columns: list[str]) -> pd.DataFrame:
+        """The pairs of ``parts`` as one table (columns year, origin, destination, values...)."""
+        parts = [p for p in parts if len(p.origin)]
+        if not parts:
+            return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+        ids = np.asarray(self.city_ids, dtype=object)
+        origin = np.concatenate([p.origin for p in parts])
+        destination = np.concatenate([p.destination for p in parts])
+        frame = {
+            columns[0]: np.concatenate([np.full(len(p.origin), p.year) for p in parts]),
+            columns[1]: ids[origin],
+            columns[2]: ids[destination],
+        }
+        for name, column in zip(parts[0].values, columns[3:], strict=True):
+            frame[column] = np.concatenate([p.values[name] for p in parts])
+        return pd.DataFrame(frame, columns=columns)
+
+    @property
+    def cities(self) -> list[pd.DataFrame]:
+        """The city records of each year so far, one data frame a year."""
+        return [self._city_frame([part]) for part in self._cities]
+
+    @property
+    def flows(self) -> list[pd.DataFrame]:
+        """The migration flows of each year recorded so far (years without flows left out)."""
+        return [self._pairs_frame([part], FLOW_COLUMNS) for part in self._flows]
+
+    @property
+    def travel_times(self) -> list[pd.DataFrame]:
+        """The travel times of the start year and of each year the network changed."""
+        return [self._pairs_frame([part], TRAVEL_COLUMNS) for part in self._travel_times]
+
+    @property
+    def vouchers(self) -> list[pd.DataFrame]:
+        """The voucher redemptions of each year recorded so far (years without any left out)."""
+        return [self._pairs_frame([part], VOUCHER_COLUMNS) for part in self._vouchers]
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The run's tables: ``metrics``, ``cities``, ``flows``, ``travel_times``, ``vouchers``."""
-
-        def stack(parts: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
-            parts = [p for p in parts if len(p)]
-            if not parts:
-                return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
-            return pd.concat(parts, ignore_index=True)[columns]
-
+        if self._cities:
+            cities = self._city_frame(self._cities)
+        else:
+            cities = pd.DataFrame({c: pd.Series(dtype=object) for c in CITY_UNITS})
         return {
             "metrics": pd.DataFrame(self.metrics, columns=list(METRIC_UNITS)),
-            "cities": stack(self.cities, list(CITY_UNITS)),
-            "flows": stack(self.flows, FLOW_COLUMNS),
-            "travel_times": stack(self.travel_times, TRAVEL_COLUMNS),
-            "vouchers": stack(self.vouchers, VOUCHER_COLUMNS),
+            "cities": cities,
+            "flows": self._pairs_frame(self._flows, FLOW_COLUMNS),
+            "travel_times": self._pairs_frame(self._travel_times, TRAVEL_COLUMNS),
+            "vouchers": self._pairs_frame(self._vouchers, VOUCHER_COLUMNS),
         }
 
 
