@@ -17,6 +17,7 @@ from pathlib import Path
 
 import sim
 from sim.analysis.exploration import (
+    TABLE_STEM,
     Condition,
     discover,
     require_workbench,
@@ -27,7 +28,7 @@ from sim.analysis.problem import BASE_SCENARIO, DEFAULT_END_YEAR, PROBLEM
 from sim.config.schema import ConfigError
 from sim.core.data import DataError, load_region_data
 from sim.figures.exploration import write_discovery_figures
-from sim.runs.datapackage import analysis_stamp, figure_stamp
+from sim.runs.datapackage import analysis_stamp, figure_stamp, write_tables_provenance
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -108,6 +109,11 @@ def main(argv: list[str] | None = None) -> int:
         )
         minutes = (time.perf_counter() - clock) / 60
         print(f"{len(table)} points in {args.out_dir}/experiments.csv ({minutes:.1f} min)")
+        out = Path(args.out_dir)
+        # The sampled points vary the base configuration (its hash and model seed).
+        stamp = analysis_stamp([base.config_hash()], [base.seed], sample_seed=args.sample_seed)
+        tables = [out / "sample.csv", out / f"{TABLE_STEM}.csv", out / f"{TABLE_STEM}.parquet"]
+        write_tables_provenance(out, stamp, [t for t in tables if t.is_file()])
         if condition is not None:
             found = discover(
                 table,
@@ -118,10 +124,9 @@ def main(argv: list[str] | None = None) -> int:
                 max_restricted=args.max_restricted,
                 seed=args.sample_seed,
             )
-            out = Path(args.out_dir)
-            write_discovery(out, found)
-            stamp = analysis_stamp([base.config_hash()], [base.seed], sample_seed=args.sample_seed)
-            with figure_stamp(stamp):  # the base configuration the sampled points vary
+            written = write_discovery(out, found)
+            write_tables_provenance(out / "discovery", stamp, written)
+            with figure_stamp(stamp):
                 write_discovery_figures(out / "discovery", found)
             summary = found.summary()
             print(

@@ -13,7 +13,7 @@ from sim.analysis.sensitivity import FACTORS, OUTCOMES, morris, sobol, top_facto
 from sim.cli.arguments import guarded, jobs, output_folder, power_of_two, whole
 from sim.core.data import load_region_data
 from sim.figures.sensitivity import plot_indices
-from sim.runs.datapackage import analysis_stamp, figure_stamp
+from sim.runs.datapackage import analysis_stamp, figure_stamp, write_tables_provenance
 
 #: The configuration varied (before the factors are applied); the model seed is 0 for every
 #: sampling seed (common random numbers across samples).
@@ -60,6 +60,9 @@ def _sensitivity(args: argparse.Namespace, out: Path) -> int:
     data = load_region_data()
     base = sim.load_config(list(BASE_OVERRIDES))
     timing: dict[str, float] = {}
+    # The tables and the figure come from runs of the base configuration with the factors
+    # varied, sampled with args.seed; the model seed is the base's.
+    stamp = analysis_stamp([base.config_hash()], [base.seed], sample_seed=args.seed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         clock = time.perf_counter()
@@ -69,6 +72,7 @@ def _sensitivity(args: argparse.Namespace, out: Path) -> int:
         timing["morris_minutes"] = (time.perf_counter() - clock) / 60
         runs.to_csv(out / "morris_runs.csv", index=False)
         indices.to_csv(out / "morris_indices.csv", index=False)
+        write_tables_provenance(out, stamp, [out / "morris_runs.csv", out / "morris_indices.csv"])
         print(f"Morris: {len(runs)} runs in {timing['morris_minutes']:.1f} min")
         sobol_indices = None
         chosen: list[str] = []
@@ -82,10 +86,9 @@ def _sensitivity(args: argparse.Namespace, out: Path) -> int:
             timing["sobol_minutes"] = (time.perf_counter() - clock) / 60
             sobol_runs.to_csv(out / "sobol_runs.csv", index=False)
             sobol_indices.to_csv(out / "sobol_indices.csv", index=False)
+            write_tables_provenance(out, stamp, [out / "sobol_runs.csv", out / "sobol_indices.csv"])
             print(f"Sobol on {chosen}: {len(sobol_runs)} runs in {timing['sobol_minutes']:.1f} min")
-    # The figure shows runs of the base configuration with the factors varied, sampled with
-    # args.seed; the model seed is the base's.
-    with figure_stamp(analysis_stamp([base.config_hash()], [base.seed], sample_seed=args.seed)):
+    with figure_stamp(stamp):
         plot_indices(indices, sobol_indices, out / "sensitivity_indices.png")
     settings = {
         "base_overrides": list(BASE_OVERRIDES),

@@ -17,7 +17,7 @@ from sim.analysis.validation import (
 from sim.cli.arguments import guarded, output_folder, whole
 from sim.core.data import load_region_data
 from sim.hydra.compose import HINDCAST_OVERRIDES, hindcast_config
-from sim.runs.datapackage import analysis_stamp, figure_stamp
+from sim.runs.datapackage import analysis_stamp, figure_stamp, write_tables_provenance
 
 
 def _fmt(value: Any, spec: str) -> str:
@@ -81,11 +81,14 @@ def _validate(args: argparse.Namespace) -> int:
                 data, config, TREND_DECAY_GRID, args.seeds
             )
     path = write_validation(result, args.out_dir)
+    # The hindcast runs the tables and figures show: one configuration per seed.
+    hashes = [config.model_copy(update={"seed": s}).config_hash() for s in args.seeds]
+    stamp = analysis_stamp(hashes, args.seeds)
+    write_tables_provenance(path.parent, stamp, [path, path.parent / "validation_cities.csv"])
     if not args.no_figures:
         from sim.figures.validation import plot_validation
 
-        hashes = [config.model_copy(update={"seed": s}).config_hash() for s in args.seeds]
-        with figure_stamp(analysis_stamp(hashes, args.seeds)):  # the runs the figures show
+        with figure_stamp(stamp):
             plot_validation(result.table, result.report, path.parent)
     r = result.report
     print(

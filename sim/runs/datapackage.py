@@ -12,6 +12,7 @@ See https://specs.frictionlessdata.io/data-package/ and .../table-schema/.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from contextvars import ContextVar
@@ -21,7 +22,8 @@ from typing import Any
 import pandas as pd
 
 from sim.runs.atomic import write_text_atomic
-from sim.runs.files import DATAPACKAGE_FILE
+from sim.runs.files import DATAPACKAGE_FILE, TABLES_PROVENANCE_FILE
+from sim.runs.provenance import git_commit, package_version
 
 #: Keys of a provenance record that stamp every table (no timing: a rerun gets the same stamp).
 STAMP_KEYS = ("package", "version", "git_commit", "scenario", "seed", "config_hash")
@@ -368,3 +370,45 @@ def figure_stamp(stamp: Mapping[str, Any]) -> Iterator[None]:
 def current_figure_stamp() -> dict[str, Any] | None:
     """The stamp set by the innermost :func:`figure_stamp` block, or ``None``."""
     return _FIGURE_STAMP.get()
+
+
+def write_tables_provenance(
+    folder: str | Path, stamp: Mapping[str, Any], tables: Sequence[str | Path]
+) -> Path:
+    """Write the provenance sidecar of an analysis's tables, ``tables_provenance.json``.
+
+    The analysis commands (validation, sensitivity, exploration) write tables that no single
+    run's ``provenance.json`` covers. The sidecar records what they were computed from (the
+    stamp of :func:`analysis_stamp`: config hash(es), seed(s), e.g. the sampling seed), the
+    code's version and commit, and each table's file name with its SHA-256, so a table can be
+    matched to its stamp after it has been copied elsewhere. Tables already listed by an earlier
+    call into the same folder (a resumed exploration, the Sobol step after Morris) are kept
+    unless written again; a stamp that differs replaces the old one and drops its tables.
+
+    Args:
+        folder: The folder holding the tables; the sidecar is written there.
+        stamp: The tables' stamp (:func:`analysis_stamp`).
+        tables: The tables' paths (in ``folder``).
+
+    Returns:
+        The sidecar's path.
+    """
+    folder = Path(folder)
+    path = folder / TABLES_PROVENANCE_FILE
+    record = {
+        **dict(stamp),
+        "version": package_version("yrdsim"),
+        "git_commit": git_commit(Path(__file__).resolve().parent),
+    }
+    listed: dict[str, str] = {}
+    try:
+        earlier = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        earlier = None
+    if isinstance(earlier, dict) and {k: v for k, v in earlier.items() if k != "tables"} == record:
+        listed = dict(earlier.get("tables") or {})
+    for table in tables:
+        table = Path(table)
+        listed[table.name] = hashlib.sha256(table.read_bytes()).hexdigest()
+    record["tables"] = dict(sorted(listed.items()))
+    return write_text_atomic(path, json.dumps(record, indent=2, default=str) + "\n")

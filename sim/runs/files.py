@@ -35,6 +35,8 @@ def read_json(path: Path) -> dict[str, Any] | None:
 
 #: The Frictionless Data Package describing the tables of a run or comparison folder.
 DATAPACKAGE_FILE = "datapackage.json"
+#: Sidecar of an analysis's tables (validation, sensitivity, exploration): their provenance.
+TABLES_PROVENANCE_FILE = "tables_provenance.json"
 #: The table formats ``output.format`` can choose, by the file suffix they write.
 TABLE_FORMATS: dict[str, tuple[str, ...]] = {
     "csv": (".csv",),

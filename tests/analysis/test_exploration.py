@@ -14,7 +14,7 @@ from sim.analysis.exploration import Condition, discover, latin_hypercube, run_e
 from sim.analysis.problem import PROBLEM
 from sim.cli import explore as explore_cli
 from sim.config.schema import ConfigError
-from tests.figures.test_provenance import assert_stamped
+from tests.figures.test_provenance import assert_stamped, assert_tables_provenance
 
 TINY = ["persons_per_agent=4000", "end_year=2021", "output.figures=false"]
 NAMES = ["voucher_subsidy_rate", "transport_delay_years", "voucher_portability"]
@@ -137,6 +137,11 @@ def test_explore_command_writes_the_table_tables_and_figures(tmp_path, capsys):
     assert assert_stamped(sorted((out / "discovery").iterdir())) == {
         "prim_tradeoff", "prim_box", "feature_scores"
     }
+    assert_tables_provenance(out, {"sample.csv", "experiments.csv"})
+    assert_tables_provenance(
+        out / "discovery", {"prim_trajectory.csv", "prim_box.csv", "prim_box.json",
+                            "feature_scores.csv"}
+    )
     assert explore_cli.main([*args, "--condition", "nope < 1"]) == 2
     assert "'nope' is not an outcome" in capsys.readouterr().err
     assert explore_cli.main([str(tmp_path / "y"), "--factors", "bogus"]) == 2

@@ -1,4 +1,7 @@
-"""Every kind of figure the tool writes carries config hash(es), seed(s), version and commit.
+"""Every kind of figure and table the tool writes carries config hash(es), seed(s), version, commit.
+
+Tables of runs and comparisons carry them in ``datapackage.json`` (tests/runs); the analysis
+commands' tables in the sidecar ``tables_provenance.json``, checked here with their SHA-256.
 
 Each test writes figures the way the tool does (the run folder, the commands) and opens every
 PNG and PDF it wrote: the PNG's ``Description`` text chunk (the stamp as JSON) and ``Comment``,
@@ -7,6 +10,7 @@ and the PDF's ``Subject`` and ``Keywords`` entries of its document information.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -19,7 +23,8 @@ import sim
 from sim.cli import sensitivity as sensitivity_cli
 from sim.cli import validate as validate_cli
 from sim.figures.run import run_figure_writer
-from sim.runs.datapackage import analysis_stamp, figure_stamp
+from sim.runs.datapackage import analysis_stamp, figure_stamp, write_tables_provenance
+from sim.runs.files import TABLES_PROVENANCE_FILE
 from sim.runs.output import write_run
 from tests.conftest import SHORT
 
@@ -63,6 +68,38 @@ def assert_stamped(paths: list[Path]) -> set[str]:
             assert held and all(_present(stamp[key]) for key in held), (path.name, field, stamp)
             assert any(f"{key}=" in comment for key in held), (path.name, field, comment)
     return stems
+
+
+def assert_tables_provenance(folder: Path, names: set[str]) -> dict:
+    """Assert ``folder``'s sidecar names the four fields and lists ``names`` with their hashes."""
+    record = json.loads((folder / TABLES_PROVENANCE_FILE).read_text(encoding="utf-8"))
+    for field, keys in FIELDS.items():
+        held = [key for key in keys if key in record]
+        assert held and all(_present(record[key]) for key in held), (folder, field, record)
+    listed = record["tables"]
+    assert names <= listed.keys(), (names, sorted(listed))
+    for name, digest in listed.items():
+        assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest, name
+    return record
+
+
+def test_the_tables_sidecar_accumulates_under_one_stamp_and_restarts_under_another(tmp_path):
+    (tmp_path / "a.csv").write_text("x\n1\n")
+    (tmp_path / "b.csv").write_text("y\n2\n")
+    stamp = analysis_stamp(["h"], [0], sample_seed=3)
+    write_tables_provenance(tmp_path, stamp, [tmp_path / "a.csv"])
+    write_tables_provenance(tmp_path, stamp, [tmp_path / "b.csv"])
+    record = assert_tables_provenance(tmp_path, {"a.csv", "b.csv"})
+    assert record["config_hash"] == "h" and record["seed"] == 0 and record["sample_seed"] == 3
+    (tmp_path / "a.csv").write_text("x\n5\n")  # rewritten: its digest follows
+    write_tables_provenance(tmp_path, stamp, [tmp_path / "a.csv"])
+    assert_tables_provenance(tmp_path, {"a.csv", "b.csv"})
+    write_tables_provenance(tmp_path, analysis_stamp(["other"], [1]), [tmp_path / "b.csv"])
+    record = assert_tables_provenance(tmp_path, {"b.csv"})
+    assert list(record["tables"]) == ["b.csv"] and record["config_hash"] == "other"
+    (tmp_path / "b.csv").write_text("changed\n")  # a table changed after it was stamped
+    with pytest.raises(AssertionError):
+        assert_tables_provenance(tmp_path, {"b.csv"})
 
 
 def test_a_runs_figures_carry_its_config_hash_seed_version_and_commit(run, region, tmp_path):
@@ -126,6 +163,10 @@ def test_the_sensitivity_commands_figure_carries_the_base_config_and_seeds(
     base = sim.load_config(list(sensitivity_cli.BASE_OVERRIDES))
     assert stamp["config_hash"] == base.config_hash()
     assert stamp["seed"] == base.seed and stamp["sample_seed"] == 5
+    record = assert_tables_provenance(out, {"morris_runs.csv", "morris_indices.csv"})
+    assert {k: record[k] for k in ("config_hash", "seed", "sample_seed")} == {
+        k: stamp[k] for k in ("config_hash", "seed", "sample_seed")
+    }
 
 
 def test_the_validation_commands_figures_carry_the_hindcasts_configs_and_seeds(tmp_path):
@@ -137,3 +178,5 @@ def test_the_validation_commands_figures_carry_the_hindcasts_configs_and_seeds(t
     assert len(stems) == 4, stems
     stamp = json.loads(Image.open(next(out.glob("*.png"))).text["Description"])
     assert stamp["seeds"] == [0, 1] and len(stamp["config_hashes"]) == 2
+    record = assert_tables_provenance(out, {"validation.json", "validation_cities.csv"})
+    assert record["seeds"] == [0, 1] and record["config_hashes"] == stamp["config_hashes"]
