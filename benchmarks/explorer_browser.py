@@ -22,7 +22,6 @@ import json
 import os
 import platform
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -36,30 +35,13 @@ if str(ROOT) not in sys.path:
 
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
-from sim.explorer.server import free_port  # noqa: E402
+from sim.explorer.server import (  # noqa: E402
+    HEADLESS_CHROMIUM_ARGS,
+    free_port,
+    wait_until_listening,
+)
 
 expect.set_options(timeout=120_000)
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-def _wait(port: int, process: subprocess.Popen, timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"yrdsim-explorer exited with status {process.returncode}")
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise SystemExit(f"yrdsim-explorer did not listen within {timeout} s")
 
 
 def _year(page) -> int:
@@ -93,9 +75,14 @@ def main() -> None:
     )
     results: dict = {}
     try:
-        _wait(port, server)
+        try:
+            wait_until_listening(port, server)
+        except (RuntimeError, TimeoutError) as exc:
+            raise SystemExit(str(exc)) from None
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
+            browser = playwright.chromium.launch(
+                executable_path=args.chromium, args=list(HEADLESS_CHROMIUM_ARGS)
+            )
             page = browser.new_page(viewport={"width": 1500, "height": 1750})
             page.set_default_timeout(120_000)
             start = time.perf_counter()

@@ -11,7 +11,9 @@ from __future__ import annotations
 import importlib.util
 import os
 import socket
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 #: The module ``solara run`` serves.
@@ -24,6 +26,17 @@ SCALE_ENV = "YRDSIM_EXPLORER_SCALE"
 DEFAULT_SCALE = 2000
 #: Packages the explorer needs beyond yrdsim's own (the ``explorer`` extra).
 REQUIRED = ("solara", "solara_assets", "altair", "networkx")
+#: Flags of a headless Chromium that drives the page in a container (the browser test and
+#: ``benchmarks/explorer_browser.py``): no sandbox or GPU, no network of its own.
+HEADLESS_CHROMIUM_ARGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+)
 
 
 class ExplorerError(ValueError):
@@ -40,6 +53,27 @@ def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
+
+
+def wait_until_listening(
+    port: int, process: subprocess.Popen, timeout: float = 90.0, host: str = "127.0.0.1"
+) -> None:
+    """Wait until the server ``process`` started accepts connections on ``host:port``.
+
+    Raises:
+        RuntimeError: The process ended first (its exit status is named).
+        TimeoutError: Nothing listened within ``timeout`` seconds.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"yrdsim-explorer exited with status {process.returncode}")
+        with socket.socket() as sock:
+            sock.settimeout(0.5)
+            if sock.connect_ex((host, port)) == 0:
+                return
+        time.sleep(0.3)
+    raise TimeoutError(f"yrdsim-explorer did not listen on port {port} within {timeout} s")
 
 
 def default_scale() -> int:

@@ -16,7 +16,6 @@ import importlib.util
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,7 +23,12 @@ from pathlib import Path
 
 import pytest
 
-from sim.explorer.server import free_port, missing_packages
+from sim.explorer.server import (
+    HEADLESS_CHROMIUM_ARGS,
+    free_port,
+    missing_packages,
+    wait_until_listening,
+)
 from sim.runs.output import write_run
 
 pytestmark = pytest.mark.slow
@@ -32,15 +36,6 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "outputs" / "explorer_screenshots"
 CHROMIUM = os.environ.get("YRDSIM_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SWEEP_BASE = ["end_year=2022", "persons_per_agent=20000", "output.figures=false"]
 
 
@@ -88,19 +83,6 @@ def sweep_dir(run, tmp_path_factory) -> Path:
     return root
 
 
-def _wait_for_port(port: int, process: subprocess.Popen, timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"yrdsim-explorer exited with status {process.returncode}")
-        with socket.socket() as sock:
-            sock.settimeout(0.5)
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.3)
-    raise TimeoutError(f"yrdsim-explorer did not listen on port {port} within {timeout} s")
-
-
 @pytest.fixture(scope="module")
 def server(sweep_dir, tmp_path_factory):
     """``yrdsim-explorer --port PORT --sweep DIR`` (the console command's module) on a free port."""
@@ -119,7 +101,7 @@ def server(sweep_dir, tmp_path_factory):
         command, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True
     )
     try:
-        _wait_for_port(port, process)
+        wait_until_listening(port, process)
         yield f"http://127.0.0.1:{port}/"
     finally:
         os.killpg(process.pid, signal.SIGTERM)
@@ -134,7 +116,9 @@ def server(sweep_dir, tmp_path_factory):
 @pytest.fixture(scope="module")
 def page(server):
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=list(HEADLESS_CHROMIUM_ARGS)
+        )
         page = browser.new_page(viewport={"width": 1500, "height": 1150})
         page.set_default_timeout(60_000)
         failed: list[str] = []
