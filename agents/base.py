@@ -147,7 +147,8 @@ def remove_indexed(model: mesa.Model, agents: list[Any], rows: Iterable[int]) ->
     None is skipped), without Mesa's per-agent call chain (a context manager, two method calls
     and a debug message formatted per agent) and without a Python-level loop: the deletions
     from the model's dict and from the agent sets' weak-key dictionaries are C-level
-    iterations over the agents (about 1 µs an agent instead of 6.5). Falls back to
+    iterations over the agents (a run's removals cost 3-8 % less; what is left, about 6 µs an
+    agent inside a run, is memory latency in Mesa's registries: docs/PERFORMANCE.md). Falls back to
     ``Agent.remove`` one by one for an agent class that overrides it or a model that registers
     agents differently.
 
